@@ -1,0 +1,42 @@
+"""The models the local server serves, and what `/info` says about each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CHAT = "chat"
+EMBEDDINGS = "embeddings"
+IMAGE_EMBEDDINGS = "image_embeddings"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    kind: str  # CHAT, EMBEDDINGS or IMAGE_EMBEDDINGS
+    model_type: str  # what /info reports; values the SDK's load_client understands
+    provider: str = "Local"
+    default_dimensions: int | None = None
+    max_dimensions: int | None = None
+
+    def info(self) -> dict[str, str]:
+        return {
+            "model_name": self.name,
+            "model_type": self.model_type,
+            "model_provider_name": self.provider,
+            "served_model_name": self.name,
+            "served_model_type": self.model_type,
+        }
+
+
+DEFAULT_CHAT_MODEL = "local-chat"
+DEFAULT_EMBEDDINGS_MODEL = "local-embed"
+DEFAULT_IMAGE_EMBEDDINGS_MODEL = "local-image-embed"
+
+# "chat-completion" and "embedding" are what real serverless endpoints answer; load_client maps them.
+BUILTIN_MODELS = (
+    ModelEntry(DEFAULT_CHAT_MODEL, CHAT, "chat-completion"),
+    ModelEntry(DEFAULT_EMBEDDINGS_MODEL, EMBEDDINGS, "embedding", default_dimensions=384, max_dimensions=3072),
+    ModelEntry(DEFAULT_IMAGE_EMBEDDINGS_MODEL, IMAGE_EMBEDDINGS, "image_embeddings", default_dimensions=512, max_dimensions=3072),
+)
+
+OPERATION_NAMES = {CHAT: "chatCompletion", EMBEDDINGS: "embeddings", IMAGE_EMBEDDINGS: "imageEmbeddings"}

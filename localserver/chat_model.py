@@ -1,0 +1,321 @@
+"""`local-chat`: a deterministic chat model whose reply is derived from the conversation.
+
+The reply restates the last user message and summarises the conversation (how many turns, the
+system prompt, key words, attachments). Given tools it calls the best-matching one with arguments
+that satisfy the tool's schema; given tool results it answers from them. Everything is a pure
+function of the request, so tests can predict it and demos can show it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .directives import Directives, parse_directives
+from .media import describe_audio, describe_image_url
+from .schema_values import STOPWORDS, extract_expression, value_for_schema
+from .tokens import count_message_tokens, count_tokens, split_words
+
+_FILLER = (
+    "the model streams this sentence word by word so that you can watch the interface keep up "
+    "with a long reply while every token arrives in its own server sent event and the usage "
+    "figures are counted on the final chunk"
+).split()
+_OPENINGS = ("You said:", "You wrote:", "Your message reads:", "I received:")
+RESTATE_WORDS = 60
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class ChatPlan:
+    """What the model will answer, before it is framed as JSON or SSE."""
+
+    chunks: list[str] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    finish_reason: str = "stop"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    directives: Directives = field(default_factory=Directives)
+
+    @property
+    def content(self) -> str:
+        return "".join(self.chunks)
+
+
+def text_of(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text", "") for part in content if part.get("type") == "text")
+
+
+def _attachments_of(content: Any) -> list[str]:
+    if not isinstance(content, list):
+        return []
+    found = []
+    for part in content:
+        if part.get("type") == "image_url":
+            image = part.get("image_url") or {}
+            found.append(describe_image_url(image.get("url", ""), image.get("detail")))
+        elif part.get("type") == "input_audio":
+            audio = part.get("input_audio") or {}
+            found.append(describe_audio(audio.get("data", ""), audio.get("format")))
+    return found
+
+
+def _stable_hash(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _key_words(messages: list[dict[str, Any]], limit: int = 5) -> list[str]:
+    counts: Counter[str] = Counter()
+    for message in messages:
+        if message.get("role") in ("user", "system", "developer"):
+            _, cleaned = parse_directives(text_of(message.get("content")))
+            for word in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", cleaned.lower()):
+                if word not in STOPWORDS:
+                    counts[word] += 1
+    return [word for word, _ in counts.most_common(limit)]
+
+
+def _restate(text: str) -> str:
+    words = split_words(text)
+    if len(words) > RESTATE_WORDS:
+        return " ".join(words[:RESTATE_WORDS]) + " …"
+    return " ".join(words)
+
+
+def _text_reply(messages: list[dict[str, Any]], last_user_text: str, attachments: list[str], seed: int | None) -> str:
+    opening = _OPENINGS[(seed or 0) % len(_OPENINGS)]
+    sentences = []
+    if last_user_text:
+        sentences.append(f'{opening} "{_restate(last_user_text)}".')
+    for description in attachments:
+        sentences.append(f"You attached {description}.")
+    users = sum(1 for m in messages if m.get("role") == "user")
+    replies = sum(1 for m in messages if m.get("role") == "assistant")
+    summary = f"This conversation has {users} user message{'s' if users != 1 else ''}"
+    summary += f" and {replies} earlier repl{'ies' if replies != 1 else 'y'}."
+    sentences.append(summary)
+    system = next((m for m in messages if m.get("role") in ("system", "developer")), None)
+    if system is not None:
+        system_words = split_words(text_of(system.get("content")))
+        prompt = " ".join(system_words[:12]) + (" …" if len(system_words) > 12 else "")
+        sentences.append(f'The {system["role"]} prompt says: "{prompt}".')
+    if key_words := _key_words(messages):
+        sentences.append("Key words: " + ", ".join(key_words) + ".")
+    if expression := extract_expression(last_user_text):
+        if (value := _safe_arithmetic(expression)) is not None:
+            sentences.append(f"By my arithmetic {expression} = {value}.")
+    return " ".join(sentences)
+
+
+def _safe_arithmetic(expression: str) -> str | None:
+    # Deliberately tiny: digits, + - * / and parentheses only; never eval.
+    tokens = re.findall(r"\d+(?:\.\d+)?|[-+*/()]", expression.replace("×", "*").replace("÷", "/"))
+    position = 0
+
+    def parse_sum() -> float:
+        nonlocal position
+        value = parse_product()
+        while position < len(tokens) and tokens[position] in "+-":
+            operator = tokens[position]
+            position += 1
+            value = value + parse_product() if operator == "+" else value - parse_product()
+        return value
+
+    def parse_product() -> float:
+        nonlocal position
+        value = parse_atom()
+        while position < len(tokens) and tokens[position] in "*/":
+            operator = tokens[position]
+            position += 1
+            value = value * parse_atom() if operator == "*" else value / parse_atom()
+        return value
+
+    def parse_atom() -> float:
+        nonlocal position
+        token = tokens[position]
+        position += 1
+        if token == "(":
+            value = parse_sum()
+            position += 1
+            return value
+        if token == "-":
+            return -parse_atom()
+        return float(token)
+
+    try:
+        result = parse_sum()
+    except (IndexError, ValueError, ZeroDivisionError):
+        return None
+    if position != len(tokens):
+        return None
+    return str(int(result)) if result == int(result) else f"{result:.6g}"
+
+
+def _pad_to_length(text: str, words: int, seed_material: str) -> str:
+    current = split_words(text)
+    if len(current) >= words:
+        return " ".join(current[:words])
+    rng = random.Random(seed_material)
+    start = rng.randrange(len(_FILLER))
+    extra = [_FILLER[(start + i) % len(_FILLER)] for i in range(words - len(current))]
+    return " ".join(current + extra)
+
+
+def _chunk_text(text: str) -> list[str]:
+    """One chunk per word, whitespace kept, so that "".join(chunks) == text exactly."""
+    chunks = re.findall(r"\s*\S+", text)
+    if chunks and (tail := text[len("".join(chunks)) :]):
+        chunks[-1] += tail
+    return chunks
+
+
+def _apply_stop(text: str, stop: list[str] | None) -> str:
+    if not stop:
+        return text
+    cut = min((index for s in stop if s and (index := text.find(s)) >= 0), default=-1)
+    return text if cut < 0 else text[:cut]
+
+
+# -- tools -------------------------------------------------------------------------------------------
+
+
+def _tool_words(tool: dict[str, Any]) -> set[str]:
+    function = tool.get("function") or {}
+    raw = " ".join(
+        [
+            re.sub(r"([a-z])([A-Z])", r"\1 \2", function.get("name", "")).replace("_", " "),
+            function.get("description") or "",
+            " ".join(((function.get("parameters") or {}).get("properties") or {}).keys()).replace("_", " "),
+        ]
+    )
+    return {_stem(w) for w in re.findall(r"[a-z]+", raw.lower()) if w not in STOPWORDS}
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def _tool_score(tool: dict[str, Any], clause: str) -> float:
+    words = {_stem(w) for w in re.findall(r"[a-z]+", clause.lower()) if w not in STOPWORDS}
+    score = float(len(words & _tool_words(tool)))
+    properties = ((tool.get("function") or {}).get("parameters") or {}).get("properties") or {}
+    if extract_expression(clause) and any(
+        hint in name.lower() for name in properties for hint in ("expression", "expr", "formula")
+    ):
+        score += 2
+    return score
+
+
+def _split_clauses(text: str) -> list[str]:
+    parts = re.split(r"\s*(?:;|\band also\b|\band then\b|\bthen\b|\band\b|,)\s*", text)
+    return [p for p in parts if p.strip()] or [text]
+
+
+def _plan_tool_calls(tools: list[dict[str, Any]], tool_choice: Any, text: str, seed_material: str) -> list[ToolCall]:
+    functions = [t for t in tools if t.get("type", "function") == "function" and t.get("function")]
+    if not functions or tool_choice == "none":
+        return []
+    if isinstance(tool_choice, dict):
+        wanted = (tool_choice.get("function") or {}).get("name")
+        functions = [t for t in functions if t["function"].get("name") == wanted] or functions
+    calls: list[tuple[str, str]] = []
+    for clause in _split_clauses(text):
+        scored = sorted(((_tool_score(t, clause), i) for i, t in enumerate(functions)), key=lambda s: (-s[0], s[1]))
+        best_score, best_index = scored[0]
+        if best_score <= 0 and tool_choice not in ("required",) and not isinstance(tool_choice, dict):
+            continue
+        function = functions[best_index]["function"]
+        arguments = value_for_schema(function.get("parameters") or {"type": "object"}, clause)
+        call = (function["name"], json.dumps(arguments))
+        if call not in calls:
+            calls.append(call)
+    if not calls and (tool_choice == "required" or isinstance(tool_choice, dict)):
+        function = functions[0]["function"]
+        calls.append((function["name"], json.dumps(value_for_schema(function.get("parameters"), text))))
+    return [
+        ToolCall(id="call_" + _stable_hash(seed_material, index, name, args)[:24], name=name, arguments=args)
+        for index, (name, args) in enumerate(calls)
+    ]
+
+
+def _answer_from_tool_results(messages: list[dict[str, Any]]) -> str:
+    names: dict[str, str] = {}
+    for message in messages:
+        for call in message.get("tool_calls") or []:
+            names[call.get("id", "")] = (call.get("function") or {}).get("name", "tool")
+    results = []
+    for message in reversed(messages):
+        if message.get("role") != "tool":
+            break
+        name = names.get(message.get("tool_call_id", ""), "tool")
+        results.append(f"{name} returned {text_of(message.get('content')).strip()}")
+    results.reverse()
+    return "Based on the tool results: " + "; ".join(results) + "."
+
+
+# -- structured output --------------------------------------------------------------------------------
+
+
+def _structured_reply(response_format: dict[str, Any], text_reply: str, last_user_text: str) -> str | None:
+    kind = response_format.get("type")
+    if kind == "json_object":
+        return json.dumps({"reply": text_reply, "words": count_tokens(last_user_text)})
+    if kind == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema") or {"type": "object"}
+        return json.dumps(value_for_schema(schema, last_user_text or text_reply))
+    return None
+
+
+# -- entry point --------------------------------------------------------------------------------------
+
+
+def plan_reply(body: dict[str, Any]) -> ChatPlan:
+    """Decide the whole reply for a validated chat request body."""
+    messages: list[dict[str, Any]] = body["messages"]
+    seed = body.get("seed")
+    seed_material = _stable_hash(messages, seed)
+    last = messages[-1] if messages else {}
+    last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+    directives, last_user_text = parse_directives(text_of(last_user.get("content")))
+    plan = ChatPlan(prompt_tokens=count_message_tokens(messages), directives=directives)
+
+    if last.get("role") == "user" and body.get("tools"):
+        plan.tool_calls = _plan_tool_calls(body["tools"], body.get("tool_choice"), last_user_text, seed_material)
+    if plan.tool_calls:
+        plan.finish_reason = "tool_calls"
+        plan.completion_tokens = sum(count_tokens(c.name) + count_tokens(c.arguments) for c in plan.tool_calls)
+        return plan
+
+    if last.get("role") == "tool":
+        text = _answer_from_tool_results(messages)
+    else:
+        text = _text_reply(messages, last_user_text, _attachments_of(last_user.get("content")), seed)
+    if directives.long_words is not None:
+        text = _pad_to_length(text if last_user_text else "", directives.long_words, seed_material)
+    if structured := _structured_reply(body.get("response_format") or {}, text, last_user_text):
+        text = structured
+    text = _apply_stop(text, body.get("stop"))
+
+    chunks = _chunk_text(text)
+    max_tokens = body.get("max_tokens")
+    if max_tokens is not None and len(chunks) > max_tokens:
+        chunks = chunks[:max_tokens]
+        plan.finish_reason = "length"
+    plan.chunks = chunks
+    plan.completion_tokens = len(chunks)
+    return plan

@@ -1,0 +1,100 @@
+"""Build JSON values that satisfy a JSON schema, filled from the user's words where possible.
+
+Used by `local-chat` for tool-call arguments and for `json_schema` response formats.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_EXPRESSION = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/^%×÷]\s*[-+(]*\s*\d[\d.\s)]*)+")
+_TIMEZONE = re.compile(r"\b(?:[A-Z][A-Za-z_]+/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|UTC|GMT)\b")
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
+STOPWORDS = frozenset(
+    "a an and are as at be by can do for from how i in is it me my of on or please show tell that the "
+    "to was what when where which who why will with you your now today current find get give".split()
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9_']+", text)
+
+
+def extract_expression(text: str) -> str | None:
+    match = _EXPRESSION.search(text)
+    return match.group(0).strip().rstrip("?.!") if match else None
+
+
+def _string_value(name: str, schema: dict[str, Any], text: str) -> str:
+    lowered = name.lower()
+    if enum := schema.get("enum"):
+        for option in enum:
+            if str(option).lower() in text.lower():
+                return option
+        return enum[0]
+    if any(hint in lowered for hint in ("expression", "expr", "formula", "calculation")):
+        return extract_expression(text) or text.strip()
+    if any(hint in lowered for hint in ("timezone", "time_zone", "tz", "zone")):
+        match = _TIMEZONE.search(text)
+        return match.group(0) if match else "UTC"
+    if "date" in lowered:
+        match = _DATE.search(text)
+        return match.group(0) if match else "today"
+    if any(hint in lowered for hint in ("city", "location", "place", "country", "name")):
+        entities = [e for e in _CAPITALISED.findall(text) if e.lower() not in STOPWORDS]
+        if entities:
+            return entities[0]
+    if any(hint in lowered for hint in ("query", "search", "text", "keyword", "term", "q")):
+        keywords = [w for w in _words(text) if w.lower() not in STOPWORDS]
+        return " ".join(keywords) or text.strip()
+    entities = _CAPITALISED.findall(text)
+    if entities:
+        return entities[0]
+    keywords = [w for w in _words(text) if w.lower() not in STOPWORDS]
+    return " ".join(keywords[:6]) or "example"
+
+
+def value_for_schema(schema: dict[str, Any] | None, text: str, name: str = "value", depth: int = 0) -> Any:
+    """A value of the schema's type; objects get every required property (and the others at top level)."""
+    schema = schema or {}
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema and schema.get("type") != "string":
+        return schema["enum"][0]
+    for combinator in ("anyOf", "oneOf", "allOf"):
+        if schema.get(combinator):
+            return value_for_schema(schema[combinator][0], text, name, depth)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None:
+        kind = "object" if "properties" in schema else "string"
+    if depth > 6:
+        return None if kind == "null" else ({} if kind == "object" else [] if kind == "array" else "")
+    if kind == "object":
+        properties: dict[str, Any] = schema.get("properties") or {}
+        required = list(schema.get("required") or [])
+        chosen = required + [key for key in properties if key not in required and depth == 0]
+        return {key: value_for_schema(properties.get(key, {}), text, key, depth + 1) for key in chosen}
+    if kind == "array":
+        count = max(1, int(schema.get("minItems", 1)))
+        return [value_for_schema(schema.get("items") or {}, text, name, depth + 1) for _ in range(count)]
+    if kind in ("number", "integer"):
+        numbers = [float(n) for n in _NUMBER.findall(text)]
+        number = numbers[0] if numbers else float(schema.get("minimum", 0))
+        if "minimum" in schema:
+            number = max(number, float(schema["minimum"]))
+        if "maximum" in schema:
+            number = min(number, float(schema["maximum"]))
+        return int(number) if kind == "integer" else number
+    if kind == "boolean":
+        return bool(re.search(r"\b(yes|true|on|enable)\b", text, re.IGNORECASE))
+    if kind == "null":
+        return None
+    value = _string_value(name, schema, text)
+    if max_length := schema.get("maxLength"):
+        value = value[: int(max_length)]
+    return value

@@ -1,0 +1,1 @@
+"""Individual Alembic revisions, applied in order by ``storage.migrate``."""

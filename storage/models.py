@@ -1,0 +1,113 @@
+"""SQLAlchemy ORM models: the ``conversations`` and ``messages`` tables.
+
+Why this module exists: it is the single Python description of the schema,
+used by the repository for queries and by Alembic autogenerate to detect drift.
+The schema itself is created and changed only by migrations
+(``storage/migrations``); a test checks that these models and the migrated
+database agree.  Only portable column types are used so SQLite and PostgreSQL
+run the identical schema.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.clock import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Deterministic constraint names, so later migrations (and SQLite batch
+mode) can refer to constraints by name on every backend."""
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+MessageId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base holding the shared metadata."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Conversation(Base):
+    """A chat thread owned by one signed-in user ("" = anonymous mode)."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(
+        String(255), nullable=False, default="", server_default=""
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    message_count: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+
+    __table_args__ = (
+        Index("ix_conversations_owner_updated_at", "owner", "updated_at"),
+        Index("ix_conversations_owner_title", "owner", "title"),
+    )
+
+
+class Message(Base):
+    """One message of a conversation; ids increase in chronological order."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(MessageId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        String(36),
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    content: Mapped[str] = mapped_column(
+        Text, nullable=False, default="", server_default=""
+    )
+    parts: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="complete")
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    params: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    time_to_first_token_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    total_time_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    finish_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow
+    )
+
+    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)

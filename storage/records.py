@@ -1,0 +1,83 @@
+"""Plain, immutable views of stored data handed to the rest of the app.
+
+Why this module exists: ORM objects are bound to a session, can lazy-load after
+the session closes and can be mutated by accident.  The UI only ever receives
+these frozen dataclasses, which are safe to cache, pass between threads and
+keep in ``st.session_state``.  This module imports nothing from SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+MESSAGE_ROLES: frozenset[str] = frozenset(
+    {"system", "developer", "user", "assistant", "tool"}
+)
+"""Roles a message may have (the Azure AI chat roles)."""
+
+MESSAGE_STATUSES: frozenset[str] = frozenset(
+    {"streaming", "complete", "stopped", "error", "incomplete"}
+)
+"""Lifecycle of a message: ``streaming`` while a reply is being written,
+``complete`` when it finished normally, ``stopped`` when the user pressed stop,
+``error`` when the model call failed and ``incomplete`` when the app died while
+it was still streaming (see ``mark_streaming_as_interrupted``)."""
+
+DEFAULT_TITLE = "New chat"
+TITLE_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    """One conversation as shown in the sidebar.
+
+    ``settings`` is a private copy of the stored per-conversation chat
+    parameters; mutating it does not change the database.
+    """
+
+    id: str
+    owner: str
+    title: str
+    settings: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One chat message plus the metrics recorded for model replies."""
+
+    id: int
+    conversation_id: str
+    role: str
+    content: str
+    parts: Any
+    status: str
+    model: str | None
+    params: dict[str, Any] | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    time_to_first_token_ms: float | None
+    total_time_ms: float | None
+    finish_reason: str | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationPage:
+    """One page of the conversation list, newest first."""
+
+    items: tuple[ConversationRecord, ...]
+    has_more: bool
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """Offset of the following page, or ``None`` on the last page."""
+        return self.offset + len(self.items) if self.has_more else None
