@@ -233,7 +233,14 @@ async def handle_chat(request: Request, state: ServerState, style: str, path_mod
     entry = _resolve_model(state, style, path_model, body.get("model"), CHAT)
     if isinstance(body.get("stop"), str):
         body["stop"] = [body["stop"]]
-    plan = plan_reply(body)
+    try:
+        plan = plan_reply(body)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
+        # A request can pass validation and still carry a malformed JSON schema in `tools` or
+        # `response_format` (e.g. "properties": "x"); that is the caller's error, not a 500.
+        raise errors.bad_request(
+            f"A JSON schema in 'tools' or 'response_format' is not valid ({type(exc).__name__})."
+        ) from None
     if plan.prompt_tokens > config.context_window_tokens:
         raise errors.context_length_exceeded(config.context_window_tokens, plan.prompt_tokens)
     directives = plan.directives

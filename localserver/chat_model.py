@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
 from collections import Counter
@@ -161,7 +162,7 @@ def _safe_arithmetic(expression: str) -> str | None:
         result = parse_sum()
     except (IndexError, ValueError, ZeroDivisionError):
         return None
-    if position != len(tokens):
+    if position != len(tokens) or not math.isfinite(result):
         return None
     return str(int(result)) if result == int(result) else f"{result:.6g}"
 

@@ -59,7 +59,10 @@ def nearest_colour_name(rgb: tuple[float, float, float]) -> str:
 def describe_image_url(url: str, detail: str | None = None) -> str:
     decoded = decode_data_url(url)
     if decoded is None:
-        host = urlparse(url).hostname or "an unknown host"
+        try:
+            host = urlparse(url).hostname or "an unknown host"
+        except ValueError:  # e.g. an unbalanced IPv6 bracket
+            host = "an unknown host"
         return f"an image at {host} that I did not fetch (only data URLs are read offline)"
     _, data = decoded
     image = load_image(data)

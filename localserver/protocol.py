@@ -130,6 +130,8 @@ def parse_json_body(raw: bytes) -> dict[str, Any]:
         body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise bad_request(f"The request body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise bad_request("The request body is nested too deeply.") from None
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     return body

@@ -5,6 +5,7 @@ Used by `local-chat` for tool-call arguments and for `json_schema` response form
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -13,6 +14,9 @@ _EXPRESSION = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/^%×÷]\s*[-+(]*\s*\d[\d.\s)]
 _TIMEZONE = re.compile(r"\b(?:[A-Z][A-Za-z_]+/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|UTC|GMT)\b")
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
+# Arrays get at most this many items, whatever `minItems` asks: nested arrays multiply, and a
+# schema must not be able to make the server build billions of values.
+MAX_ARRAY_ITEMS = 8
 STOPWORDS = frozenset(
     "a an and are as at be by can do for from how i in is it me my of on or please show tell that the "
     "to was what when where which who why will with you your now today current find get give".split()
@@ -80,10 +84,10 @@ def value_for_schema(schema: dict[str, Any] | None, text: str, name: str = "valu
         chosen = required + [key for key in properties if key not in required and depth == 0]
         return {key: value_for_schema(properties.get(key, {}), text, key, depth + 1) for key in chosen}
     if kind == "array":
-        count = max(1, int(schema.get("minItems", 1)))
+        count = min(max(1, int(schema.get("minItems", 1))), MAX_ARRAY_ITEMS)
         return [value_for_schema(schema.get("items") or {}, text, name, depth + 1) for _ in range(count)]
     if kind in ("number", "integer"):
-        numbers = [float(n) for n in _NUMBER.findall(text)]
+        numbers = [x for x in map(float, _NUMBER.findall(text)) if math.isfinite(x)]
         number = numbers[0] if numbers else float(schema.get("minimum", 0))
         if "minimum" in schema:
             number = max(number, float(schema["minimum"]))

@@ -82,7 +82,9 @@ def owned_conversation_id(
     if cid is None:
         return None
     return session.scalar(
-        select(Conversation.id).where(Conversation.id == cid, Conversation.owner == owner)
+        select(Conversation.id).where(
+            Conversation.id == cid, Conversation.owner == owner
+        )
     )
 
 
@@ -124,7 +126,7 @@ def message_record(row: Message) -> MessageRecord:
 def clean_title(title: object) -> str:
     """Single-line, trimmed title of at most 200 characters ("New chat" if blank)."""
     if not isinstance(title, str):
-        raise ValueError("title must be a string")
+        raise TypeError("title must be a string")
     text = " ".join(title.split())[:TITLE_MAX_LENGTH].strip()
     return text or DEFAULT_TITLE
 
@@ -134,7 +136,7 @@ def clean_settings(settings: object) -> dict[str, Any]:
     if settings is None:
         return {}
     if not isinstance(settings, Mapping):
-        raise ValueError("settings must be a dict")
+        raise TypeError("settings must be a dict")
     value = dict(settings)
     _require_json("settings", value)
     return copy.deepcopy(value)
@@ -148,7 +150,11 @@ def clean_role(role: object) -> str:
 
 
 def clean_message_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate updatable message fields; raise ``ValueError`` naming the field."""
+    """Validate updatable message fields.
+
+    Unknown names and bad values raise ``ValueError``; values of the wrong type
+    raise ``TypeError``.  Messages name the offending field.
+    """
     unknown = set(fields) - UPDATABLE_MESSAGE_FIELDS
     if unknown:
         raise ValueError(
@@ -167,7 +173,7 @@ def _require_json(name: str, value: object) -> None:
 
 def _content(name: str, value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string")
+        raise TypeError(f"{name} must be a string")
     return value
 
 
@@ -183,14 +189,14 @@ def _json_value(name: str, value: object) -> Any:
     if value is None:
         return None
     if not isinstance(value, (list, dict)):
-        raise ValueError(f"{name} must be a list, a dict or None")
+        raise TypeError(f"{name} must be a list, a dict or None")
     _require_json(name, value)
     return copy.deepcopy(value)
 
 
 def _json_dict(name: str, value: object) -> Any:
     if value is not None and not isinstance(value, dict):
-        raise ValueError(f"{name} must be a dict or None")
+        raise TypeError(f"{name} must be a dict or None")
     return _json_value(name, value)
 
 
@@ -199,7 +205,7 @@ def _short_text(limit: int | None) -> Any:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise ValueError(f"{name} must be a string or None")
+            raise TypeError(f"{name} must be a string or None")
         if limit is not None and len(value) > limit:
             raise ValueError(f"{name} must be at most {limit} characters")
         return value
@@ -210,8 +216,10 @@ def _short_text(limit: int | None) -> Any:
 def _count(name: str, value: object) -> int | None:
     if value is None:
         return None
-    if not is_int(value) or value < 0:  # type: ignore[operator]
-        raise ValueError(f"{name} must be a non-negative integer or None")
+    if not is_int(value):
+        raise TypeError(f"{name} must be an integer or None")
+    if value < 0:  # type: ignore[operator]
+        raise ValueError(f"{name} must not be negative")
     return int(value)  # type: ignore[arg-type]
 
 
@@ -219,7 +227,7 @@ def _duration(name: str, value: object) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number or None")
+        raise TypeError(f"{name} must be a number or None")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite, non-negative number")
     return float(value)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import random
+import sqlite3
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,9 +27,11 @@ log = logging.getLogger(__name__)
 
 DATABASE_FILENAME = "portal.db"
 
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
 SQLITE_PRAGMAS = (
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",  # wait for locks, don't fail
     "PRAGMA journal_mode=WAL",  # readers don't block the writer
-    "PRAGMA busy_timeout=5000",  # wait for the write lock instead of failing
     "PRAGMA foreign_keys=ON",  # needed for ON DELETE CASCADE
     "PRAGMA synchronous=NORMAL",  # safe with WAL, much faster than FULL
 )
@@ -67,9 +72,7 @@ def make_engine(
     if backend in ("postgresql", "postgres"):
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = create_engine(
-            parsed, pool_pre_ping=True, connect_args=args, echo=echo
-        )
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=args, echo=echo)
     elif backend == "sqlite":
         _require_sqlite_file(parsed)
         args["check_same_thread"] = False  # Streamlit uses many threads
@@ -80,7 +83,9 @@ def make_engine(
             f"Unsupported database backend {backend!r}: "
             "use a sqlite:/// file URL or postgresql+psycopg://."
         )
-    log.info("storage: using database %s", engine.url.render_as_string(hide_password=True))
+    log.info(
+        "storage: using database %s", engine.url.render_as_string(hide_password=True)
+    )
     return engine
 
 
@@ -127,10 +132,29 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             for pragma in SQLITE_PRAGMAS:
-                cursor.execute(pragma)
+                _execute_with_retry(cursor, pragma)
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _execute_with_retry(cursor: Any, statement: str) -> None:
+    """Run a pragma, retrying while another connection holds a conflicting lock.
+
+    Switching a new database file to WAL needs an exclusive lock, and SQLite
+    reports "database is locked" at once (without using ``busy_timeout``) when
+    several processes open the fresh file together, so retry for as long as
+    the busy timeout would have waited.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute(statement).fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.05))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage._common import (
@@ -48,8 +48,13 @@ def add_message(
     """
     role = clean_role(role)
     fields = clean_message_fields(
-        {"content": content, "status": status, "parts": parts, "model": model,
-         "params": params}
+        {
+            "content": content,
+            "status": status,
+            "parts": parts,
+            "model": model,
+            "params": params,
+        }
     )
     cid = normalize_conversation_id(conversation_id)
     if cid is None:
@@ -65,7 +70,9 @@ def add_message(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConversationNotFound(conversation_id)
-    row = Message(conversation_id=cid, role=role, created_at=now, updated_at=now, **fields)
+    row = Message(
+        conversation_id=cid, role=role, created_at=now, updated_at=now, **fields
+    )
     session.add(row)
     session.flush()
     return message_record(row)
@@ -151,7 +158,9 @@ def delete_messages_from(
     if cid is None or not is_int(message_id):
         return 0
     anchor = session.scalar(
-        select(Message.id).where(Message.id == message_id, Message.conversation_id == cid)
+        select(Message.id).where(
+            Message.id == message_id, Message.conversation_id == cid
+        )
     )
     if anchor is None:
         return 0

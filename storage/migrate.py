@@ -10,6 +10,8 @@ race-free.  Everything runs in one transaction on the caller's engine:
   migration leaves nothing half-done.
 * SQLite: engines from :func:`storage.engine.make_engine` open transactions
   with ``BEGIN IMMEDIATE``, which serialises migrators the same way.
+* Threads of one process are serialised by a lock, because Alembic's
+  ``context`` and ``op`` proxies are process-global.
 
 No ``alembic.ini`` is needed; ``storage/alembic.ini`` exists only for running
 the ``alembic`` command line by hand (e.g. ``revision --autogenerate``).
@@ -17,6 +19,7 @@ the ``alembic`` command line by hand (e.g. ``revision --autogenerate``).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -28,6 +31,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 MIGRATION_LOCK_KEY = 0x706F7274616C0001
 """Arbitrary 64-bit key for ``pg_advisory_xact_lock`` ("portal" + 1)."""
+
+# Alembic's ``context``/``op`` proxies are process-global, so two threads must
+# never run migrations at the same time; processes are serialised by the DB.
+_process_lock = threading.Lock()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -55,8 +62,12 @@ def take_migration_lock(connection: Connection) -> None:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Run ``alembic upgrade head`` in one transaction; safe to call repeatedly."""
-    with engine.begin() as connection:
+    """Run ``alembic upgrade head`` in one transaction; safe to call repeatedly.
+
+    Safe from several threads (a process-wide lock) and several processes (the
+    database lock described in the module docstring).
+    """
+    with _process_lock, engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
 
 

@@ -1,0 +1,81 @@
+"""The ONE module holding `st.cache_resource` getters: settings, the database, backends, the local server.
+
+Everything cached here is shared by every session, so it must be thread-safe: SDK sync clients,
+the SQLAlchemy engine and sessionmaker, the local server. Nothing per-user is cached here.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from localserver import RunningServer, ServerConfig
+from localserver import start as start_local_server
+from portal.azure_backend import AzureInferenceBackend
+from portal.settings import AppSettings, Connection, load_settings, with_offline_endpoint
+from storage.engine import default_database_url, make_engine, make_sessionmaker
+from storage.migrate import upgrade_to_head
+
+from . import state
+
+
+def _secrets_as_dict() -> dict[str, Any]:
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except (FileNotFoundError, KeyError, OSError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def _to_plain(value: Any) -> Any:
+    if hasattr(value, "items"):
+        return {k: _to_plain(v) for k, v in value.items()}
+    return value
+
+
+@st.cache_resource(show_spinner=False)
+def _offline_server(words_per_second: float) -> RunningServer:
+    return start_local_server(config=ServerConfig(words_per_second=words_per_second))
+
+
+@st.cache_resource(show_spinner=False)
+def _settings(env_snapshot: tuple[tuple[str, str], ...], secrets_key: str) -> AppSettings:
+    settings = load_settings(dict(env_snapshot), _to_plain(_secrets_as_dict()))
+    if settings.needs_offline_server:
+        server = _offline_server(settings.offline_words_per_second)
+        settings = with_offline_endpoint(settings, server.url)
+    return settings
+
+
+def get_settings() -> AppSettings:
+    relevant = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("AZURE_INFERENCE_", "PORTAL_", "DATABASE_URL"))))
+    return _settings(relevant, repr(sorted(_secrets_as_dict())))
+
+
+def current_connection() -> Connection:
+    settings = get_settings()
+    return settings.connection(st.session_state.get(state.CONNECTION))
+
+
+@st.cache_resource(show_spinner=False)
+def _backend(connection: Connection, read_timeout_seconds: float) -> AzureInferenceBackend:
+    return AzureInferenceBackend(connection, read_timeout_seconds=read_timeout_seconds)
+
+
+def get_backend(connection: Connection | None = None) -> AzureInferenceBackend:
+    settings = get_settings()
+    return _backend(connection or current_connection(), settings.request_timeout_seconds)
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str):
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    return make_sessionmaker(engine)
+
+
+def get_sessionmaker():
+    """The sessionmaker for the configured database, migrated to head on first use."""
+    settings = get_settings()
+    return _database(settings.database_url or default_database_url())

@@ -1,0 +1,83 @@
+"""Chat: streaming replies with persisted history. UI only; the logic lives in portal.chat_service."""
+
+import streamlit as st
+
+from components import resources, state
+from components.chat_actions import conversation_actions, import_box, request_reply, take_pending_reply
+from components.conversation_sidebar import conversation_sidebar
+from components.message_view import render_message
+from components.services import chat_service
+from components.settings_form import settings_form
+from portal.chat_service import EmptyMessage
+from portal.chat_settings import ChatSettings
+
+TAIL_MESSAGES = 40
+MORE_STEP = 50
+
+
+def stream_reply(service, conversation_id: str, settings: ChatSettings) -> None:
+    max_retries = resources.get_settings().max_rate_limit_retries
+    with st.chat_message("assistant"):
+        notice = st.empty()
+
+        def on_wait(seconds: float, attempt: int, error) -> None:
+            notice.info(f"{error.message}. Retrying in {seconds:.0f} s (attempt {attempt} of {max_retries})…")
+
+        prepared = service.prepare_reply(conversation_id, settings, on_wait=on_wait, max_retries=max_retries)
+        if prepared.context.truncated:
+            st.caption(
+                f"The conversation is longer than the context budget: only the latest {prepared.context.history_kept} "
+                "messages are sent (the system prompt is always kept)."
+            )
+        try:
+            st.write_stream(prepared.stream)
+        finally:
+            prepared.stream.close()  # a stop or closed tab lands here: the partial text is saved as "stopped"
+    st.rerun()
+
+
+def main() -> None:
+    service = chat_service()
+    conversation_id = st.query_params.get(state.CONVERSATION_QUERY_PARAM)
+    conversation = service.get_conversation(conversation_id)
+    if conversation_id and conversation is None:
+        st.warning("That conversation does not exist or is not yours. Start a new chat or pick one from the sidebar.")
+        conversation_id = None
+    conversation_sidebar(service, conversation)
+    import_box(service)
+    stored = ChatSettings.from_dict(conversation.settings if conversation else None)
+    settings = settings_form(stored, resources.current_connection(), scope=conversation.id if conversation else "draft")
+    if conversation is not None and settings != stored:
+        service.save_settings(conversation.id, settings)
+
+    st.title(conversation.title if conversation else "Chat")
+    last = None
+    if conversation is not None:
+        service.recover_interrupted(conversation.id)
+        shown_key = f"{state.SHOW_ALL_FROM}_{conversation.id}"
+        limit = st.session_state.get(shown_key, TAIL_MESSAGES)
+        messages, total = service.recent_messages(conversation.id, limit)
+        if total > len(messages) and st.button(f"Show earlier messages ({total - len(messages)} hidden)", icon=":material/expand_less:"):
+            st.session_state[shown_key] = limit + MORE_STEP
+            st.rerun()
+        for message in messages:
+            render_message(message)
+        last = messages[-1] if messages else None
+        if last is not None:
+            conversation_actions(service, conversation, last, settings)
+
+    prompt = st.chat_input("Message the model (try /long 300 or /fault 500 on the offline demo)", submit_mode="stop")
+    if prompt is not None:
+        try:
+            user_message = service.add_user_message(conversation.id if conversation else None, prompt, settings)
+        except EmptyMessage as exc:
+            st.warning(str(exc))
+            return
+        st.query_params[state.CONVERSATION_QUERY_PARAM] = user_message.conversation_id
+        render_message(user_message)
+        stream_reply(service, user_message.conversation_id, settings)
+    elif take_pending_reply(conversation.id if conversation else None):
+        stream_reply(service, conversation.id, settings)
+
+
+main()

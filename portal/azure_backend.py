@@ -1,0 +1,419 @@
+"""The `azure-ai-inference` backend: the ONLY module that imports `azure.ai.inference`.
+
+The SDK is deprecated (retirement announced for 2026-08-26); everything it does for the app goes
+through the `InferenceBackend` interface in `backend.py`. Clients are long-lived: one backend per
+connection, built once and shared (the SDK's sync clients are safe to share between threads).
+azure-core's own retries are switched off (`retry_total=0`) because the app decides what to retry
+and shows the user the wait (PROTOCOL.md, "Errors and retries").
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import logging
+from typing import Any, AsyncIterator, Callable, Iterator, Sequence
+
+import numpy as np
+from azure.ai.inference import ChatCompletionsClient, EmbeddingsClient, load_client
+from azure.ai.inference import aio as inference_aio
+from azure.ai.inference.models import (
+    AssistantMessage,
+    AudioContentItem,
+    ChatCompletionsToolCall,
+    ChatCompletionsToolDefinition,
+    DeveloperMessage,
+    FunctionCall,
+    FunctionDefinition,
+    ImageContentItem,
+    ImageUrl,
+    InputAudio,
+    JsonSchemaFormat,
+    SystemMessage,
+    TextContentItem,
+    ToolMessage,
+    UserMessage,
+)
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    IncompleteReadError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceRequestTimeoutError,
+    ServiceResponseError,
+    ServiceResponseTimeoutError,
+)
+
+from .backend import (
+    ChatEvent,
+    ChatMessage,
+    ChatOptions,
+    ChatReply,
+    EmbeddingBatch,
+    EmbeddingOptions,
+    ModelInfo,
+    StreamEnd,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+from .errors import ErrorKind, InferenceError
+from .settings import AUTH_ENTRA, AUTH_KEY, Connection
+
+logger = logging.getLogger(__name__)
+
+CONNECTION_TIMEOUT_SECONDS = 10.0
+
+
+# -- credentials ----------------------------------------------------------------------------------------
+
+
+def default_token_credential(is_async: bool = False) -> Any:
+    """DefaultAzureCredential (imported lazily: only Entra ID connections need azure-identity)."""
+    if is_async:
+        from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
+
+        return AsyncDefaultAzureCredential()
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+def client_auth(
+    connection: Connection, token_credential_factory: Callable[[bool], Any] = default_token_credential, is_async: bool = False
+) -> tuple[Any, dict[str, Any]]:
+    """The credential and client keyword arguments for a connection.
+
+    API key -> AzureKeyCredential (sends `Authorization: Bearer` and `api-key`); Entra ID ->
+    a token credential with the scope the endpoint kind needs; none -> "" (no auth header at all).
+    """
+    if connection.auth == AUTH_KEY and connection.api_key:
+        return AzureKeyCredential(connection.api_key.reveal()), {}
+    if connection.auth == AUTH_ENTRA:
+        scope = connection.traits.token_scope
+        if scope is None:
+            raise InferenceError(ErrorKind.CONFIG, f"{connection.kind.value} endpoints do not accept Entra ID tokens")
+        return token_credential_factory(is_async), {"credential_scopes": [scope]}
+    return "", {}
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+
+def _retry_after(error: HttpResponseError) -> float | None:
+    headers = getattr(error.response, "headers", None) or {}
+    for name, scale in (("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001), ("Retry-After", 1.0)):
+        value = headers.get(name)
+        if value:
+            try:
+                return float(value) * scale
+            except ValueError:
+                continue
+    return None
+
+
+def _service_message(error: AzureError) -> str:
+    odata = getattr(error, "error", None)
+    if odata is not None and getattr(odata, "message", None):
+        return str(odata.message)
+    text = str(getattr(error, "message", None) or error)
+    for line in text.splitlines():
+        if line.startswith("Message: "):
+            return line[len("Message: ") :]
+    first = text.splitlines()[0] if text else type(error).__name__
+    return first[:300]
+
+
+def to_inference_error(error: BaseException) -> InferenceError:
+    """Map an SDK / azure-core / transport exception to the app's error with an actionable message."""
+    if isinstance(error, InferenceError):
+        return error
+    if isinstance(error, ClientAuthenticationError):
+        return InferenceError(ErrorKind.AUTH, "The endpoint refused the credentials: " + _service_message(error), 401)
+    if isinstance(error, ResourceNotFoundError):
+        return InferenceError(ErrorKind.NOT_FOUND, "Not found: " + _service_message(error), 404)
+    if isinstance(error, IncompleteReadError):
+        return InferenceError(ErrorKind.STREAM_CUT, "The connection closed before the reply was complete")
+    if isinstance(error, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
+        return InferenceError(ErrorKind.TIMEOUT, "The request timed out")
+    if isinstance(error, ServiceRequestError):
+        return InferenceError(ErrorKind.CONNECTION, "Could not connect to the endpoint: " + _service_message(error))
+    if isinstance(error, ServiceResponseError):
+        return InferenceError(ErrorKind.STREAM_CUT, "The connection dropped while reading the reply")
+    if isinstance(error, HttpResponseError):
+        status = error.status_code
+        message = _service_message(error)
+        if status is None:
+            return InferenceError(ErrorKind.STREAM_CUT, "The connection closed before the reply was complete")
+        if status == 429:
+            return InferenceError(ErrorKind.RATE_LIMITED, "Rate limited: " + message, 429, _retry_after(error))
+        if status in (408, 504):
+            return InferenceError(ErrorKind.TIMEOUT, "The service timed out: " + message, status)
+        if status >= 500:
+            return InferenceError(ErrorKind.SERVER, "The model service failed: " + message, status, _retry_after(error))
+        code = str(getattr(getattr(error, "error", None), "code", "") or "")
+        if code == "content_filter" or "content management policy" in message:
+            return InferenceError(ErrorKind.CONTENT_FILTER, "Blocked by the content filter: " + message, status)
+        if status == 401:
+            return InferenceError(ErrorKind.AUTH, "The endpoint refused the credentials: " + message, status)
+        if status == 404:
+            return InferenceError(ErrorKind.NOT_FOUND, "Not found: " + message, status)
+        return InferenceError(ErrorKind.BAD_REQUEST, "The endpoint rejected the request: " + message, status)
+    if isinstance(error, ValueError) and "SSE event not supported" in str(error):
+        return InferenceError(ErrorKind.STREAM_CUT, "The endpoint sent a stream this app cannot read")
+    if isinstance(error, AzureError):
+        return InferenceError(ErrorKind.UNKNOWN, _service_message(error))
+    return InferenceError(ErrorKind.UNKNOWN, f"{type(error).__name__}: {error}")
+
+
+# -- message conversion ---------------------------------------------------------------------------------
+
+
+def _user_content(message: ChatMessage) -> Any:
+    if not message.parts:
+        return message.content
+    items: list[Any] = [TextContentItem(text=message.content)] if message.content else []
+    for part in message.parts:
+        if part.get("type") == "image_url":
+            image = part["image_url"]
+            items.append(ImageContentItem(image_url=ImageUrl(url=image["url"], detail=image.get("detail"))))
+        elif part.get("type") == "input_audio":
+            audio = part["input_audio"]
+            items.append(AudioContentItem(input_audio=InputAudio(data=audio["data"], format=audio["format"])))
+    return items
+
+
+def to_sdk_message(message: ChatMessage) -> Any:
+    if message.role == "system":
+        return SystemMessage(content=message.content)
+    if message.role == "developer":
+        return DeveloperMessage(content=message.content)
+    if message.role == "user":
+        return UserMessage(content=_user_content(message))
+    if message.role == "tool":
+        return ToolMessage(content=message.content, tool_call_id=message.tool_call_id or "")
+    tool_calls = [
+        ChatCompletionsToolCall(id=call.id, function=FunctionCall(name=call.name, arguments=call.arguments))
+        for call in message.tool_calls
+    ]
+    return AssistantMessage(content=message.content or None, tool_calls=tool_calls or None)
+
+
+def _call_params(options: ChatOptions, send_model: bool) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "temperature": options.temperature,
+        "top_p": options.top_p,
+        "max_tokens": options.max_tokens,
+        "presence_penalty": options.presence_penalty,
+        "frequency_penalty": options.frequency_penalty,
+        "seed": options.seed,
+        "stop": list(options.stop) or None,
+        "model": options.model if send_model else None,
+    }
+    if options.response_format:
+        kind = options.response_format.get("type")
+        if kind == "json_schema":
+            spec = options.response_format["json_schema"]
+            params["response_format"] = JsonSchemaFormat(
+                name=spec["name"], schema=spec["schema"], description=spec.get("description"), strict=spec.get("strict")
+            )
+        elif kind in ("json_object", "text"):
+            params["response_format"] = kind
+    if options.tools:
+        params["tools"] = [
+            ChatCompletionsToolDefinition(
+                function=FunctionDefinition(
+                    name=tool["function"]["name"],
+                    description=tool["function"].get("description"),
+                    parameters=tool["function"].get("parameters"),
+                )
+            )
+            for tool in options.tools
+        ]
+        params["tool_choice"] = options.tool_choice
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _usage(raw: Any) -> Usage | None:
+    if raw is None:
+        return None
+    return Usage(prompt_tokens=int(raw.prompt_tokens or 0), completion_tokens=int(raw.completion_tokens or 0))
+
+
+def _finish(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
+# -- the backend --------------------------------------------------------------------------------------
+
+
+class AzureInferenceBackend:
+    """InferenceBackend over azure-ai-inference for one connection."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        read_timeout_seconds: float = 120.0,
+        chat_defaults: dict[str, Any] | None = None,
+        token_credential_factory: Callable[[bool], Any] = default_token_credential,
+    ):
+        self.connection = connection
+        self._token_credential_factory = token_credential_factory
+        self._credential, auth_kwargs = client_auth(connection, token_credential_factory)
+        self._client_kwargs: dict[str, Any] = {
+            **auth_kwargs,
+            "retry_total": 0,
+            "connection_timeout": CONNECTION_TIMEOUT_SECONDS,
+            "read_timeout": read_timeout_seconds,
+        }
+        if connection.api_version:
+            self._client_kwargs["api_version"] = connection.api_version
+        self._send_model = connection.traits.sends_model
+        defaults = {k: v for k, v in (chat_defaults or {}).items() if v is not None}
+        if self._send_model and connection.chat_model:
+            defaults.setdefault("model", connection.chat_model)
+        self._chat = ChatCompletionsClient(connection.endpoint, self._credential, **defaults, **self._client_kwargs)
+        self._embeddings: EmbeddingsClient | None = None
+
+    # chat
+
+    def stream_chat(self, messages: Sequence[ChatMessage], options: ChatOptions) -> Iterator[ChatEvent]:
+        sdk_messages = [to_sdk_message(m) for m in messages]
+        try:
+            response = self._chat.complete(stream=True, messages=sdk_messages, **_call_params(options, self._send_model))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an InferenceError
+            raise to_inference_error(exc) from exc
+        finish_reason = model = usage = None
+        try:
+            for update in response:
+                model = update.model or model
+                if update.usage is not None:
+                    usage = _usage(update.usage)
+                for choice in update.choices or []:
+                    delta = choice.delta
+                    if delta is not None and delta.content:
+                        yield TextDelta(delta.content)
+                    for position, call in enumerate((delta.tool_calls if delta is not None else None) or []):
+                        function = call.get("function") or {}
+                        yield ToolCallDelta(
+                            index=int(call.get("index", position)),
+                            id=call.get("id") or None,
+                            name=function.get("name") or None,
+                            arguments=function.get("arguments") or "",
+                        )
+                    if choice.finish_reason is not None:
+                        finish_reason = _finish(choice.finish_reason)
+        except Exception as exc:  # noqa: BLE001
+            raise to_inference_error(exc) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                response.close()
+        yield StreamEnd(finish_reason=finish_reason, model=model, usage=usage)
+
+    def complete_chat(self, messages: Sequence[ChatMessage], options: ChatOptions) -> ChatReply:
+        try:
+            result = self._chat.complete(messages=[to_sdk_message(m) for m in messages], **_call_params(options, self._send_model))
+        except Exception as exc:  # noqa: BLE001
+            raise to_inference_error(exc) from exc
+        choice = result.choices[0]
+        calls = tuple(
+            ToolCall(id=call.id, name=call.function.name, arguments=call.function.arguments)
+            for call in choice.message.tool_calls or []
+        )
+        return ChatReply(
+            content=choice.message.content or "",
+            finish_reason=_finish(choice.finish_reason),
+            model=result.model,
+            usage=_usage(result.usage),
+            tool_calls=calls,
+        )
+
+    # embeddings
+
+    def _embeddings_client(self) -> EmbeddingsClient:
+        if self._embeddings is None:
+            defaults = {"model": self.connection.embeddings_model} if self._send_model and self.connection.embeddings_model else {}
+            self._embeddings = EmbeddingsClient(self.connection.endpoint, self._credential, **defaults, **self._client_kwargs)
+        return self._embeddings
+
+    @staticmethod
+    def _embed_params(options: EmbeddingOptions, send_model: bool) -> dict[str, Any]:
+        params = {
+            "dimensions": options.dimensions,
+            "input_type": options.input_type,
+            "encoding_format": options.encoding_format,
+            "model": options.model if send_model else None,
+        }
+        return {k: v for k, v in params.items() if v is not None}
+
+    @staticmethod
+    def _decode(result: Any) -> EmbeddingBatch:
+        vectors = []
+        for item in sorted(result.data, key=lambda d: d.index):
+            if isinstance(item.embedding, str):
+                vectors.append(np.frombuffer(base64.b64decode(item.embedding), dtype="<f4").astype(float).tolist())
+            else:
+                vectors.append([float(x) for x in item.embedding])
+        prompt_tokens = int(getattr(result.usage, "prompt_tokens", 0) or 0) if result.usage else 0
+        return EmbeddingBatch(vectors=vectors, model=result.model, prompt_tokens=prompt_tokens)
+
+    def embed(self, texts: Sequence[str], options: EmbeddingOptions) -> EmbeddingBatch:
+        try:
+            result = self._embeddings_client().embed(input=list(texts), **self._embed_params(options, self._send_model))
+        except Exception as exc:  # noqa: BLE001
+            raise to_inference_error(exc) from exc
+        return self._decode(result)
+
+    @contextlib.asynccontextmanager
+    async def async_embedder(self) -> AsyncIterator[Callable[[Sequence[str], EmbeddingOptions], Any]]:
+        """An async embed function bound to one event loop (aiohttp sessions cannot cross loops)."""
+        credential, auth_kwargs = client_auth(self.connection, self._token_credential_factory, is_async=True)
+        kwargs = {**self._client_kwargs, **auth_kwargs}
+        defaults = {"model": self.connection.embeddings_model} if self._send_model and self.connection.embeddings_model else {}
+        async with inference_aio.EmbeddingsClient(self.connection.endpoint, credential, **defaults, **kwargs) as client:
+
+            async def embed(texts: Sequence[str], options: EmbeddingOptions) -> EmbeddingBatch:
+                try:
+                    result = await client.embed(input=list(texts), **self._embed_params(options, self._send_model))
+                except Exception as exc:  # noqa: BLE001
+                    raise to_inference_error(exc) from exc
+                return self._decode(result)
+
+            yield embed
+
+    async def embed_async(self, texts: Sequence[str], options: EmbeddingOptions) -> EmbeddingBatch:
+        async with self.async_embedder() as embed:
+            return await embed(texts, options)
+
+    # model info
+
+    def model_info(self) -> ModelInfo:
+        """GET /info through the chat client (the SDK caches the answer on the client)."""
+        try:
+            info = self._chat.get_model_info()
+        except Exception as exc:  # noqa: BLE001
+            raise to_inference_error(exc) from exc
+        return ModelInfo(str(info.model_name), str(info.model_type), str(info.model_provider_name))
+
+    def detect_client_type(self) -> str:
+        """What `load_client` makes of this endpoint: the client class name it returns."""
+        try:
+            client = load_client(self.connection.endpoint, self._credential, **self._client_kwargs)
+        except Exception as exc:  # noqa: BLE001
+            raise to_inference_error(exc) from exc
+        with contextlib.suppress(Exception):
+            client.close()
+        return type(client).__name__
+
+    def close(self) -> None:
+        for client in (self._chat, self._embeddings):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.close()

@@ -1,0 +1,266 @@
+"""Chat use cases over storage and a backend: send, regenerate, edit and resend, history, export.
+
+Write order (nothing the user typed or received is lost): the user message is committed before
+any request; the assistant row is created (status `streaming`) before the request and flushed with
+the partial text while it streams; the outcome (complete, stopped, error, incomplete) is saved with
+whatever text arrived. Each storage call is its own short transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import repository
+from storage.records import ConversationRecord, MessageRecord
+
+from .backend import ChatMessage, InferenceBackend, ToolCall
+from .chat_settings import ChatSettings
+from .context_budget import FittedContext, fit_to_budget
+from .errors import InferenceError
+from .reply_stream import ERROR, ReplyOutcome, ReplyStream
+
+TITLE_WORDS = 8
+TITLE_CHARS = 60
+HISTORY_PAGE = 200
+MAX_MESSAGE_CHARS = 1_000_000
+
+
+class EmptyMessage(ValueError):
+    """The message has no text."""
+
+
+def title_from(text: str) -> str:
+    words = " ".join(text.split()[:TITLE_WORDS])
+    title = words[:TITLE_CHARS].rstrip()
+    return title + ("…" if len(words) > TITLE_CHARS or len(text.split()) > TITLE_WORDS else "") if title else "New chat"
+
+
+def clean_user_text(text: str) -> str:
+    """Remove NUL and other control characters (keeping newlines and tabs); refuse empty messages."""
+    cleaned = "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
+    if not cleaned.strip():
+        raise EmptyMessage("Type a message first: an empty message is not sent.")
+    if len(cleaned) > MAX_MESSAGE_CHARS:
+        raise EmptyMessage(f"The message is {len(cleaned):,} characters; the limit is {MAX_MESSAGE_CHARS:,}.")
+    return cleaned
+
+
+def to_chat_message(record: MessageRecord) -> ChatMessage:
+    parts = record.parts or {}
+    tool_calls = tuple(ToolCall(**call) for call in (parts.get("tool_calls") or [])) if isinstance(parts, dict) else ()
+    extra_parts = tuple(parts.get("attachments") or []) if isinstance(parts, dict) else ()
+    return ChatMessage(
+        role=record.role,
+        content=record.content,
+        parts=extra_parts,
+        tool_calls=tool_calls,
+        tool_call_id=parts.get("tool_call_id") if isinstance(parts, dict) else None,
+    )
+
+
+def sendable(record: MessageRecord) -> bool:
+    """Failed replies with no text stay in the history for the user but are not sent to the model."""
+    return not (record.role == "assistant" and record.status == ERROR and not record.content and not record.parts)
+
+
+@dataclass(frozen=True)
+class PreparedReply:
+    stream: ReplyStream
+    context: FittedContext
+    assistant_message_id: int
+
+
+class ChatService:
+    def __init__(self, sessions: sessionmaker[Session], backend: InferenceBackend, *, owner: str = "", context_budget_tokens: int = 8000):
+        self._sessions = sessions
+        self._backend = backend
+        self._owner = owner
+        self._budget = context_budget_tokens
+
+    # conversations
+
+    def get_conversation(self, conversation_id: str | None) -> ConversationRecord | None:
+        if not conversation_id:
+            return None
+        with self._sessions.begin() as session:
+            return repository.get_conversation(session, conversation_id, owner=self._owner)
+
+    def list_conversations(self, *, limit: int, offset: int, search: str | None):
+        with self._sessions.begin() as session:
+            return repository.list_conversations(session, owner=self._owner, limit=limit, offset=offset, search=search or None)
+
+    def rename(self, conversation_id: str, title: str) -> bool:
+        with self._sessions.begin() as session:
+            return repository.rename_conversation(session, conversation_id, title, owner=self._owner) is not None
+
+    def delete(self, conversation_id: str) -> bool:
+        with self._sessions.begin() as session:
+            return repository.delete_conversation(session, conversation_id, owner=self._owner)
+
+    def save_settings(self, conversation_id: str, settings: ChatSettings) -> None:
+        with self._sessions.begin() as session:
+            repository.update_conversation_settings(session, conversation_id, settings.to_dict(), owner=self._owner)
+
+    def recover_interrupted(self, conversation_id: str) -> None:
+        """Replies left `streaming` by a crashed or killed app become `incomplete`."""
+        with self._sessions.begin() as session:
+            repository.mark_streaming_as_interrupted(session, conversation_id, owner=self._owner)
+
+    # messages
+
+    def recent_messages(self, conversation_id: str, limit: int) -> tuple[list[MessageRecord], int]:
+        """The latest `limit` messages (chronological) and the total count."""
+        with self._sessions.begin() as session:
+            messages = repository.list_messages(session, conversation_id, owner=self._owner, limit=limit)
+            total = repository.count_messages(session, conversation_id, owner=self._owner)
+        return messages, total
+
+    def add_user_message(
+        self, conversation_id: str | None, text: str, settings: ChatSettings, attachments: list[dict[str, Any]] | None = None
+    ) -> MessageRecord:
+        """Commit the user's message (creating the conversation if needed) before anything is sent."""
+        text = clean_user_text(text)
+        with self._sessions.begin() as session:
+            conversation = repository.get_conversation(session, conversation_id, owner=self._owner) if conversation_id else None
+            if conversation is None:
+                conversation = repository.create_conversation(
+                    session, owner=self._owner, title=title_from(text), settings=settings.to_dict()
+                )
+            parts = {"attachments": attachments} if attachments else None
+            return repository.add_message(session, conversation.id, role="user", content=text, parts=parts, owner=self._owner)
+
+    def _history_newest_first(self, conversation_id: str) -> Iterator[ChatMessage]:
+        before_id = None
+        while True:
+            with self._sessions.begin() as session:
+                page = repository.list_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE, before_id=before_id)
+            for record in reversed(page):
+                if sendable(record):
+                    yield to_chat_message(record)
+            if len(page) < HISTORY_PAGE:
+                return
+            before_id = page[0].id
+
+    def prepare_reply(
+        self,
+        conversation_id: str,
+        settings: ChatSettings,
+        *,
+        on_wait: Callable[[float, int, InferenceError], None] | None = None,
+        max_retries: int = 3,
+        flush_interval: float = 1.0,
+    ) -> PreparedReply:
+        """Create the assistant row and return the stream that fills it."""
+        context = fit_to_budget(settings.system_message(), self._history_newest_first(conversation_id), self._budget)
+        options = settings.options()
+        params = options.as_params()
+        with self._sessions.begin() as session:
+            assistant = repository.add_message(
+                session, conversation_id, role="assistant", status="streaming", model=options.model, params=params, owner=self._owner
+            )
+        message_id = assistant.id
+
+        def flush(text: str) -> None:
+            with self._sessions.begin() as session:
+                repository.update_message(session, message_id, owner=self._owner, content=text)
+
+        def finish(outcome: ReplyOutcome) -> None:
+            fields: dict[str, Any] = {
+                "content": outcome.content,
+                "status": outcome.status,
+                "finish_reason": outcome.finish_reason,
+                "time_to_first_token_ms": outcome.time_to_first_token_ms,
+                "total_time_ms": outcome.total_time_ms,
+                "error": outcome.error.user_message() if outcome.error else None,
+            }
+            if outcome.model:
+                fields["model"] = outcome.model
+            if outcome.usage:
+                fields["prompt_tokens"] = outcome.usage.prompt_tokens
+                fields["completion_tokens"] = outcome.usage.completion_tokens
+            if outcome.tool_calls:
+                fields["parts"] = {"tool_calls": [call.__dict__ for call in outcome.tool_calls]}
+            with self._sessions.begin() as session:
+                repository.update_message(session, message_id, owner=self._owner, **fields)
+
+        stream = ReplyStream(
+            lambda: self._backend.stream_chat(context.messages, options),
+            on_finish=finish,
+            on_flush=flush,
+            on_wait=on_wait,
+            max_retries=max_retries,
+            flush_interval=flush_interval,
+        )
+        return PreparedReply(stream=stream, context=context, assistant_message_id=message_id)
+
+    def last_message(self, conversation_id: str, role: str) -> MessageRecord | None:
+        with self._sessions.begin() as session:
+            recent = repository.list_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE)
+        return next((m for m in reversed(recent) if m.role == role), None)
+
+    def drop_last_reply(self, conversation_id: str) -> bool:
+        """For regenerate: delete everything after the last user message."""
+        last_user = self.last_message(conversation_id, "user")
+        if last_user is None:
+            return False
+        with self._sessions.begin() as session:
+            later = [
+                m for m in repository.list_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE) if m.id > last_user.id
+            ]
+            if later:
+                repository.delete_messages_from(session, conversation_id, later[0].id, owner=self._owner)
+        return True
+
+    def replace_last_user_message(self, conversation_id: str, text: str, settings: ChatSettings) -> MessageRecord | None:
+        """For edit and resend: the last user message and everything after it are replaced."""
+        text = clean_user_text(text)
+        last_user = self.last_message(conversation_id, "user")
+        if last_user is None:
+            return None
+        with self._sessions.begin() as session:
+            repository.delete_messages_from(session, conversation_id, last_user.id, owner=self._owner)
+            parts = last_user.parts if isinstance(last_user.parts, dict) and last_user.parts.get("attachments") else None
+            return repository.add_message(session, conversation_id, role="user", content=text, parts=parts, owner=self._owner)
+
+    # export / import
+
+    def export_json(self, conversation_id: str) -> str:
+        with self._sessions.begin() as session:
+            data = repository.export_conversation(session, conversation_id, owner=self._owner)
+        return json.dumps(data, ensure_ascii=False, indent=2)
+
+    def export_markdown(self, conversation_id: str) -> str:
+        with self._sessions.begin() as session:
+            data = repository.export_conversation(session, conversation_id, owner=self._owner)
+        return conversation_markdown(data)
+
+    def import_json(self, raw: bytes | str) -> ConversationRecord:
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise repository.InvalidImport(f"The file is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise repository.InvalidImport("The file must contain a conversation export (a JSON object).")
+        with self._sessions.begin() as session:
+            return repository.import_conversation(session, data, owner=self._owner)
+
+
+def conversation_markdown(data: dict[str, Any]) -> str:
+    conversation = data.get("conversation", {})
+    lines = [f"# {conversation.get('title', 'Conversation')}", ""]
+    for message in data.get("messages", []):
+        role = str(message.get("role", "")).capitalize()
+        status = message.get("status")
+        marker = f" ({status})" if status and status != "complete" else ""
+        lines.append(f"## {role}{marker}")
+        lines.append("")
+        lines.append(message.get("content") or "")
+        if message.get("error"):
+            lines.append("")
+            lines.append(f"> Error: {message['error']}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""A conversation's own chat settings: stored with it, sent as per-call overrides of the client defaults."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from .backend import ChatMessage, ChatOptions
+
+SYSTEM_PROMPT_PRESETS: dict[str, str] = {
+    "Helpful assistant": "You are a helpful assistant.",
+    "Concise": "You are a concise assistant. Answer in as few words as possible.",
+    "Code reviewer": "You are a senior engineer. Review code for bugs, clarity and security, and suggest fixes.",
+    "Translator": "Translate everything the user writes into English, keeping the meaning and tone.",
+    "None": "",
+}
+DEFAULT_SYSTEM_PROMPT = SYSTEM_PROMPT_PRESETS["Helpful assistant"]
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    system_role: str = "system"  # or "developer" for models that want one
+    model: str | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["stop"] = list(self.stop)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "ChatSettings":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in (data or {}).items() if k in known}
+        if "stop" in values:
+            values["stop"] = tuple(str(s) for s in values["stop"] or () if str(s))
+        if values.get("system_role") not in ("system", "developer"):
+            values.pop("system_role", None)
+        return cls(**values)
+
+    def with_changes(self, **changes: Any) -> "ChatSettings":
+        return replace(self, **changes)
+
+    def options(self) -> ChatOptions:
+        return ChatOptions(
+            model=self.model,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            max_tokens=self.max_tokens,
+            presence_penalty=self.presence_penalty,
+            frequency_penalty=self.frequency_penalty,
+            seed=self.seed,
+            stop=self.stop,
+        )
+
+    def system_message(self) -> ChatMessage | None:
+        if not self.system_prompt.strip():
+            return None
+        return ChatMessage(role=self.system_role, content=self.system_prompt)

@@ -1,0 +1,211 @@
+"""Configuration in one place: environment variables and `.streamlit/secrets.toml`.
+
+The default connection comes from `AZURE_INFERENCE_ENDPOINT`, `AZURE_INFERENCE_CREDENTIAL` (API key;
+absent means Entra ID through DefaultAzureCredential), `AZURE_INFERENCE_MODEL` and
+`AZURE_INFERENCE_EMBEDDINGS_MODEL`, in the environment or at the top of secrets.toml. Named
+connections live under `[connections.<name>]`. With no endpoint at all the app runs on the offline
+local server. Keys are held in `Secret` so that they never print, log or serialise.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+from urllib.parse import urlparse
+
+from .endpoints import EndpointKind, detect_kind, traits_for
+from .errors import ConfigError
+
+OFFLINE_CONNECTION = "Offline demo (local server)"
+AUTH_KEY, AUTH_ENTRA, AUTH_NONE = "key", "entra", "none"
+
+
+class Secret:
+    """A string that never shows itself: repr, str and format all mask it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def mask(value: str | None) -> str:
+    if not value:
+        return "(none)"
+    return "••••" + value[-4:] if len(value) > 12 else "••••"
+
+
+@dataclass(frozen=True)
+class Connection:
+    name: str
+    endpoint: str
+    auth: str  # AUTH_KEY, AUTH_ENTRA or AUTH_NONE
+    api_key: Secret | None = field(default=None, repr=False)
+    kind: EndpointKind = EndpointKind.SERVERLESS
+    api_version: str | None = None
+    chat_model: str | None = None
+    embeddings_model: str | None = None
+    chat_models: tuple[str, ...] = ()  # choices offered in the chat settings
+    embeddings_models: tuple[str, ...] = ()
+    offline: bool = False
+
+    @property
+    def traits(self):
+        return traits_for(self.kind)
+
+    def model_choices(self) -> tuple[str, ...]:
+        models = list(self.chat_models)
+        if self.chat_model and self.chat_model not in models:
+            models.insert(0, self.chat_model)
+        return tuple(models)
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    connections: tuple[Connection, ...]
+    database_url: str | None = None
+    context_budget_tokens: int = 8000
+    request_timeout_seconds: float = 120.0
+    max_rate_limit_retries: int = 3
+    offline_words_per_second: float = 40.0
+
+    @property
+    def needs_offline_server(self) -> bool:
+        return any(c.offline for c in self.connections)
+
+    def connection(self, name: str | None) -> Connection:
+        for connection in self.connections:
+            if connection.name == name:
+                return connection
+        return self.connections[0]
+
+
+def _split_models(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def build_connection(name: str, raw: Mapping[str, Any]) -> Connection:
+    """Validate one connection's settings; ConfigError says exactly what to fix."""
+    endpoint = str(raw.get("endpoint") or "").strip().rstrip("/")
+    where = f"connection '{name}'"
+    parsed = urlparse(endpoint)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"{where}: endpoint {endpoint!r} is not a URL; use e.g. https://<resource>.services.ai.azure.com/models")
+    if parsed.query:
+        raise ConfigError(f"{where}: remove the query string from the endpoint (set api_version instead); the SDK adds its own")
+    kind_value = raw.get("kind")
+    try:
+        kind = EndpointKind(kind_value) if kind_value else detect_kind(endpoint)
+    except ValueError:
+        allowed = ", ".join(k.value for k in EndpointKind)
+        raise ConfigError(f"{where}: kind {kind_value!r} is unknown; use one of {allowed}") from None
+    key = raw.get("api_key", raw.get("credential"))
+    auth = str(raw.get("auth") or (AUTH_KEY if key else AUTH_ENTRA)).lower()
+    if auth not in (AUTH_KEY, AUTH_ENTRA, AUTH_NONE):
+        raise ConfigError(f"{where}: auth must be 'key', 'entra' or 'none', not {auth!r}")
+    if auth == AUTH_KEY and not key:
+        raise ConfigError(f"{where}: auth is 'key' but no api_key is set")
+    traits = traits_for(kind)
+    if auth == AUTH_ENTRA:
+        if parsed.scheme != "https":
+            raise ConfigError(f"{where}: Entra ID tokens are only sent over https; use an https endpoint or an api_key")
+        if traits.token_scope is None:
+            raise ConfigError(f"{where}: {kind.value} endpoints do not accept Entra ID; set api_key")
+    chat_models = _split_models(raw.get("chat_models"))
+    chat_model = raw.get("chat_model") or raw.get("model") or (chat_models[0] if chat_models else None)
+    embeddings_models = _split_models(raw.get("embeddings_models"))
+    embeddings_model = raw.get("embeddings_model") or (embeddings_models[0] if embeddings_models else None)
+    if traits.requires_model and not chat_model and not embeddings_model:
+        raise ConfigError(f"{where}: {kind.value} endpoints need a model; set chat_model (and embeddings_model) to a deployment name")
+    return Connection(
+        name=name,
+        endpoint=endpoint,
+        auth=auth,
+        api_key=Secret(str(key)) if key and auth == AUTH_KEY else None,
+        kind=kind,
+        api_version=raw.get("api_version") or traits.default_api_version,
+        chat_model=chat_model,
+        embeddings_model=embeddings_model,
+        chat_models=chat_models,
+        embeddings_models=embeddings_models,
+    )
+
+
+def offline_connection(endpoint: str) -> Connection:
+    return Connection(
+        name=OFFLINE_CONNECTION,
+        endpoint=endpoint,
+        auth=AUTH_NONE,
+        kind=EndpointKind.LOCAL,
+        chat_model="local-chat",
+        embeddings_model="local-embed",
+        chat_models=("local-chat",),
+        embeddings_models=("local-embed",),
+        offline=True,
+    )
+
+
+def with_offline_endpoint(settings: AppSettings, endpoint: str) -> AppSettings:
+    connections = tuple(replace(c, endpoint=endpoint) if c.offline else c for c in settings.connections)
+    return replace(settings, connections=connections)
+
+
+def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None) -> AppSettings:
+    """Read every setting; secrets.toml values win over the environment for the same key."""
+    env = os.environ if env is None else env
+    secrets = secrets or {}
+
+    def setting(name: str, default: Any = None) -> Any:
+        return secrets.get(name, env.get(name, default))
+
+    connections: list[Connection] = []
+    endpoint = setting("AZURE_INFERENCE_ENDPOINT")
+    if endpoint:
+        key = setting("AZURE_INFERENCE_CREDENTIAL")
+        raw_default = {
+            "endpoint": endpoint,
+            "api_key": key,
+            "auth": setting("AZURE_INFERENCE_AUTH") or (AUTH_KEY if key else AUTH_ENTRA),
+            "kind": setting("AZURE_INFERENCE_KIND"),
+            "api_version": setting("AZURE_INFERENCE_API_VERSION"),
+            "chat_model": setting("AZURE_INFERENCE_MODEL"),
+            "embeddings_model": setting("AZURE_INFERENCE_EMBEDDINGS_MODEL"),
+        }
+        connections.append(build_connection(setting("AZURE_INFERENCE_NAME", "Default"), raw_default))
+    for name, raw in (secrets.get("connections") or {}).items():
+        connections.append(build_connection(str(name), raw))
+    offline_demo = str(setting("PORTAL_OFFLINE_DEMO", "auto")).lower()  # auto, always or never
+    if offline_demo == "always" or (offline_demo == "auto" and not connections):
+        connections.append(offline_connection(endpoint="http://127.0.0.1:0"))
+    if not connections:
+        raise ConfigError("No connection is configured and PORTAL_OFFLINE_DEMO is 'never'; set AZURE_INFERENCE_ENDPOINT")
+    return AppSettings(
+        connections=tuple(connections),
+        database_url=setting("DATABASE_URL"),
+        context_budget_tokens=int(setting("PORTAL_CONTEXT_BUDGET_TOKENS", 8000)),
+        request_timeout_seconds=float(setting("PORTAL_REQUEST_TIMEOUT_SECONDS", 120)),
+        max_rate_limit_retries=int(setting("PORTAL_MAX_RATE_LIMIT_RETRIES", 3)),
+        offline_words_per_second=float(setting("PORTAL_OFFLINE_WORDS_PER_SECOND", 40)),
+    )

@@ -1,0 +1,66 @@
+"""The storage API used by the app: conversations and messages per owner.
+
+Why this module exists: it is the one import the UI needs.  Every function
+takes a ``Session`` first, never commits (wrap calls in
+``with Session.begin() as session:``), is scoped to an ``owner`` (another
+owner's conversation behaves exactly like a missing one) and returns frozen
+records from :mod:`storage.records`, never ORM objects.  The implementations
+live in small modules: :mod:`storage.conversations`, :mod:`storage.messages`
+and :mod:`storage.transfer`.
+"""
+
+from __future__ import annotations
+
+from storage.conversations import (
+    create_conversation,
+    delete_conversation,
+    get_conversation,
+    list_conversations,
+    rename_conversation,
+    touch,
+    update_conversation_settings,
+)
+from storage.errors import ConversationNotFound, InvalidImport, MessageNotFound
+from storage.messages import (
+    add_message,
+    count_messages,
+    delete_messages_from,
+    get_message,
+    list_messages,
+    mark_streaming_as_interrupted,
+    update_message,
+)
+from storage.records import ConversationPage, ConversationRecord, MessageRecord
+from storage.transfer import (
+    EXPORT_FORMAT,
+    EXPORT_VERSION,
+    export_conversation,
+    import_conversation,
+)
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "EXPORT_VERSION",
+    "ConversationNotFound",
+    "ConversationPage",
+    "ConversationRecord",
+    "InvalidImport",
+    "MessageNotFound",
+    "MessageRecord",
+    "add_message",
+    "count_messages",
+    "create_conversation",
+    "delete_conversation",
+    "delete_messages_from",
+    "export_conversation",
+    "get_conversation",
+    "get_message",
+    "import_conversation",
+    "list_conversations",
+    "list_messages",
+    "mark_streaming_as_interrupted",
+    "rename_conversation",
+    "touch",
+    "update_conversation_settings",
+    "update_message",
+]

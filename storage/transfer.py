@@ -1,0 +1,187 @@
+"""Export a conversation to a JSON-ready dict and import it back.
+
+Why this module exists: users download conversations and upload them again
+(possibly into another portal, as another user, or after editing the file by
+hand), so the file format is versioned, the import validates every field with
+readable error messages, and nothing from the file is trusted for identity:
+an import always creates a new conversation owned by the importing user.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage._common import (
+    clean_message_fields,
+    clean_role,
+    clean_settings,
+    clean_title,
+    conversation_record,
+    find_conversation,
+)
+from storage.clock import as_utc, utcnow
+from storage.errors import ConversationNotFound, InvalidImport
+from storage.messages import list_messages
+from storage.models import Conversation, Message
+from storage.records import DEFAULT_TITLE, ConversationRecord, MessageRecord
+
+EXPORT_FORMAT = "azure-ai-portal.conversation"
+EXPORT_VERSION = 1
+
+_EXPORTED_MESSAGE_FIELDS = (
+    "role",
+    "content",
+    "parts",
+    "status",
+    "model",
+    "params",
+    "prompt_tokens",
+    "completion_tokens",
+    "time_to_first_token_ms",
+    "total_time_ms",
+    "finish_reason",
+    "error",
+)
+
+
+def export_conversation(
+    session: Session, conversation_id: str, *, owner: str = ""
+) -> dict[str, Any]:
+    """A JSON-serialisable snapshot of the conversation and all its messages.
+
+    Raises ``ConversationNotFound`` for an unknown or foreign conversation.
+    """
+    row = find_conversation(session, conversation_id, owner)
+    if row is None:
+        raise ConversationNotFound(conversation_id)
+    conversation = conversation_record(row)
+    messages = list_messages(session, conversation.id, owner=owner)
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": utcnow().isoformat(),
+        "conversation": {
+            "id": conversation.id,
+            "title": conversation.title,
+            "settings": conversation.settings,
+            "created_at": conversation.created_at.isoformat(),
+            "updated_at": conversation.updated_at.isoformat(),
+            "message_count": len(messages),
+        },
+        "messages": [_export_message(message) for message in messages],
+    }
+
+
+def import_conversation(
+    session: Session, data: Mapping[str, Any], *, owner: str = ""
+) -> ConversationRecord:
+    """Create a new conversation for ``owner`` from an exported dict.
+
+    Ids and owner in the file are ignored.  Messages still marked
+    ``streaming`` are imported as ``incomplete``.  Raises ``InvalidImport``
+    with a human-readable message when the data has the wrong shape.
+    """
+    parsed = _parse(data)
+    now = utcnow()
+    conversation = Conversation(
+        id=str(uuid.uuid4()),
+        owner=owner,
+        title=parsed.title,
+        settings=parsed.settings,
+        created_at=parsed.created_at or now,
+        updated_at=now,
+        message_count=len(parsed.messages),
+    )
+    session.add(conversation)
+    session.flush()
+    session.add_all(
+        Message(conversation_id=conversation.id, **fields) for fields in parsed.messages
+    )
+    session.flush()
+    return conversation_record(conversation)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    title: str
+    settings: dict[str, Any]
+    created_at: datetime | None
+    messages: list[dict[str, Any]]
+
+
+def _export_message(message: MessageRecord) -> dict[str, Any]:
+    exported = {name: getattr(message, name) for name in _EXPORTED_MESSAGE_FIELDS}
+    exported["created_at"] = message.created_at.isoformat()
+    exported["updated_at"] = message.updated_at.isoformat()
+    return exported
+
+
+def _parse(data: object) -> _Parsed:
+    if not isinstance(data, Mapping):
+        raise InvalidImport(
+            "The file does not contain a conversation (expected a JSON object)."
+        )
+    if data.get("format") != EXPORT_FORMAT:
+        raise InvalidImport(
+            f'This is not a conversation export (the "format" field must be {EXPORT_FORMAT!r}).'
+        )
+    version = data.get("version")
+    if version != EXPORT_VERSION or isinstance(version, bool):
+        raise InvalidImport(
+            f"Unsupported export version {version!r}; this portal reads version {EXPORT_VERSION}."
+        )
+    conversation = data.get("conversation")
+    if not isinstance(conversation, Mapping):
+        raise InvalidImport('The "conversation" field must be an object.')
+    messages = data.get("messages")
+    if not isinstance(messages, list):
+        raise InvalidImport('The "messages" field must be a list.')
+    try:
+        title = clean_title(conversation.get("title", DEFAULT_TITLE))
+        settings = clean_settings(conversation.get("settings"))
+    except (TypeError, ValueError) as exc:
+        raise InvalidImport(f"Invalid conversation: {exc}.") from None
+    return _Parsed(
+        title=title,
+        settings=settings,
+        created_at=_timestamp(
+            conversation.get("created_at"), "conversation.created_at"
+        ),
+        messages=[_parse_message(index, item) for index, item in enumerate(messages)],
+    )
+
+
+def _parse_message(index: int, item: object) -> dict[str, Any]:
+    where = f"messages[{index}]"
+    if not isinstance(item, Mapping):
+        raise InvalidImport(f"{where} must be an object.")
+    fields = {name: item[name] for name in _EXPORTED_MESSAGE_FIELDS if name in item}
+    fields.setdefault("status", "complete")
+    if fields["status"] == "streaming":
+        fields["status"] = "incomplete"
+    try:
+        role = clean_role(fields.pop("role", None))
+        cleaned = clean_message_fields(fields)
+    except (TypeError, ValueError) as exc:
+        raise InvalidImport(f"Invalid {where}: {exc}.") from None
+    now = utcnow()
+    created = _timestamp(item.get("created_at"), f"{where}.created_at") or now
+    updated = _timestamp(item.get("updated_at"), f"{where}.updated_at") or created
+    return {"role": role, **cleaned, "created_at": created, "updated_at": updated}
+
+
+def _timestamp(value: object, where: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return as_utc(datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    raise InvalidImport(f"{where} must be an ISO 8601 timestamp, got {value!r}.")

@@ -1,0 +1,1 @@
+"""Tests of the ``storage`` package, run on SQLite and PostgreSQL."""

@@ -1,0 +1,116 @@
+"""Fixtures that run every storage test on SQLite *and* PostgreSQL.
+
+Why this file exists: the storage layer promises identical behaviour on both
+backends, so each repository test is parametrised over a SQLite file in
+``tmp_path`` and the real PostgreSQL server, isolated in a throw-away schema
+(``CREATE SCHEMA t_<random>`` + ``search_path``) that is dropped afterwards.
+When PostgreSQL is unreachable those tests skip, or fail if
+``PORTAL_REQUIRE_ALL=1`` (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.engine import make_engine, make_sessionmaker
+from storage.migrate import upgrade_to_head
+from tests.requirements_guard import require_or_skip
+from tests.storage.support import TestDatabase
+
+POSTGRES_URL = os.environ.get(
+    "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "postgresql: needs the PostgreSQL server (PORTAL_TEST_POSTGRES_URL)"
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[tuple[Engine | None, str]]:
+    """An engine on the PostgreSQL test database, or ``None`` and why not."""
+    engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    safe_url = make_url(POSTGRES_URL).render_as_string(hide_password=True)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        engine.dispose()
+        detail = str(exc.orig or exc).strip().splitlines()[0]
+        yield None, f"PostgreSQL is not reachable at {safe_url}: {detail}"
+        return
+    yield engine, ""
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    postgres_admin: tuple[Engine | None, str],
+) -> Iterator[TestDatabase]:
+    """An empty database on each backend (no migrations applied)."""
+    if request.param == "sqlite":
+        db = TestDatabase("sqlite", f"sqlite:///{(tmp_path / 'portal.db').as_posix()}")
+        yield db
+        db.dispose()
+        return
+
+    admin, reason = postgres_admin
+    require_or_skip(admin is not None, reason)
+    assert admin is not None
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db = TestDatabase(
+        "postgresql", POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}
+    )
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def empty_engine(database: TestDatabase) -> Engine:
+    """An engine on the empty database."""
+    return database.new_engine()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """An engine on a database migrated to the latest schema."""
+    upgrade_to_head(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """The app's session factory on the migrated database."""
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One session inside a transaction, committed after the test."""
+    with session_factory.begin() as active:
+        yield active
