@@ -1,0 +1,51 @@
+"""The layering promises, checked on the source: who may import streamlit, the SDK and SQLAlchemy."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_DIRS = ("portal", "storage", "localserver", "components", "pages")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _modules(*dirs: str) -> list[Path]:
+    return [p for d in dirs for p in (ROOT / d).rglob("*.py")] + ([ROOT / "streamlit_app.py"] if not dirs else [])
+
+
+def _importers(prefix: str, files: list[Path]) -> list[str]:
+    return sorted(
+        str(p.relative_to(ROOT)) for p in files if any(n == prefix or n.startswith(prefix + ".") for n in _imports(p))
+    )
+
+
+def test_only_the_backend_module_imports_the_inference_sdk():
+    files = _modules(*APP_DIRS) + [ROOT / "streamlit_app.py"]
+    assert _importers("azure.ai.inference", files) == ["portal/azure_backend.py"]
+
+
+def test_domain_storage_and_server_never_import_streamlit():
+    assert _importers("streamlit", _modules("portal", "storage", "localserver")) == []
+
+
+def test_pages_never_import_azure_or_sqlalchemy():
+    pages = _modules("pages")
+    assert _importers("azure", pages) == []
+    assert _importers("sqlalchemy", pages) == []
+
+
+def test_storage_never_imports_the_domain_or_the_server():
+    storage = _modules("storage")
+    assert _importers("portal", storage) == []
+    assert _importers("localserver", storage) == []
