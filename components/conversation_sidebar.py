@@ -26,7 +26,7 @@ def _reset_page() -> None:
 
 def conversation_sidebar(service: ChatService, current: ConversationRecord | None) -> None:
     sidebar = st.sidebar
-    sidebar.button("New chat", icon=":material/add:", use_container_width=True, on_click=open_conversation, args=(None,))
+    sidebar.button("New chat", icon=":material/add:", width="stretch", on_click=open_conversation, args=(None,))
     search = sidebar.text_input("Search conversations", key=state.SIDEBAR_SEARCH, on_change=_reset_page, placeholder="title or message text")
     page_number = st.session_state.get(state.SIDEBAR_PAGE, 0)
     page = service.list_conversations(limit=PAGE_SIZE, offset=page_number * PAGE_SIZE, search=search)
@@ -38,7 +38,7 @@ def conversation_sidebar(service: ChatService, current: ConversationRecord | Non
             conversation.title,
             key=f"open_{conversation.id}",
             type="primary" if is_current else "secondary",
-            use_container_width=True,
+            width="stretch",
             on_click=open_conversation,
             args=(conversation.id,),
         )

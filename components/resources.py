@@ -15,6 +15,7 @@ from localserver import RunningServer, ServerConfig
 from localserver import start as start_local_server
 from portal.azure_backend import AzureInferenceBackend
 from portal.settings import AppSettings, Connection, load_settings, with_offline_endpoint
+from portal.tracing import configure_tracing
 from storage.engine import default_database_url, make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 
@@ -40,8 +41,14 @@ def _offline_server(words_per_second: float) -> RunningServer:
 
 
 @st.cache_resource(show_spinner=False)
+def _tracing(mode: str, content_recording: bool) -> bool:
+    return configure_tracing(mode, content_recording)
+
+
+@st.cache_resource(show_spinner=False)
 def _settings(env_snapshot: tuple[tuple[str, str], ...], secrets_key: str) -> AppSettings:
     settings = load_settings(dict(env_snapshot), _to_plain(_secrets_as_dict()))
+    _tracing(settings.tracing, settings.tracing_content)
     if settings.needs_offline_server:
         server = _offline_server(settings.offline_words_per_second)
         settings = with_offline_endpoint(settings, server.url)

@@ -417,3 +417,27 @@ class AzureInferenceBackend:
             if client is not None:
                 with contextlib.suppress(Exception):
                     client.close()
+
+
+# -- tracing ----------------------------------------------------------------------------------------
+
+
+def instrument_inference(content_recording: bool) -> None:
+    """Switch on the SDK's OpenTelemetry spans (`chat <model>`); message content only if asked."""
+    from azure.ai.inference.tracing import AIInferenceInstrumentor
+    from azure.core.settings import settings as azure_settings
+
+    azure_settings.tracing_implementation = "opentelemetry"
+    instrumentor = AIInferenceInstrumentor()
+    if instrumentor.is_instrumented():
+        instrumentor.set_content_recording_enabled(content_recording)
+    else:
+        instrumentor.instrument(enable_content_recording=content_recording)
+
+
+def uninstrument_inference() -> None:
+    from azure.ai.inference.tracing import AIInferenceInstrumentor
+
+    instrumentor = AIInferenceInstrumentor()
+    if instrumentor.is_instrumented():
+        instrumentor.uninstrument()

@@ -86,6 +86,8 @@ class AppSettings:
     request_timeout_seconds: float = 120.0
     max_rate_limit_retries: int = 3
     offline_words_per_second: float = 40.0
+    tracing: str = "off"  # off, console or otlp
+    tracing_content: bool = False
 
     @property
     def needs_offline_server(self) -> bool:
@@ -208,4 +210,36 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
         request_timeout_seconds=float(setting("PORTAL_REQUEST_TIMEOUT_SECONDS", 120)),
         max_rate_limit_retries=int(setting("PORTAL_MAX_RATE_LIMIT_RETRIES", 3)),
         offline_words_per_second=float(setting("PORTAL_OFFLINE_WORDS_PER_SECOND", 40)),
+        tracing=str(setting("PORTAL_TRACING", "off")).lower(),
+        tracing_content=str(setting("PORTAL_TRACING_CONTENT", "false")).lower() in ("1", "true", "yes", "on"),
     )
+
+
+def describe_connection(connection: Connection) -> dict[str, str]:
+    """What the UI may show about a connection: the key only ever masked."""
+    traits = connection.traits
+    if connection.auth == AUTH_KEY:
+        auth = f"API key {mask(connection.api_key.reveal() if connection.api_key else None)}"
+    elif connection.auth == AUTH_ENTRA:
+        auth = f"Entra ID (DefaultAzureCredential, scope {traits.token_scope})"
+    else:
+        auth = "none"
+    return {
+        "Connection": connection.name,
+        "Endpoint": connection.endpoint,
+        "Kind": connection.kind.value,
+        "Authentication": auth,
+        "API version": connection.api_version or "SDK default (2024-05-01-preview)",
+        "Chat models": ", ".join(connection.model_choices()) or "endpoint default",
+        "Embeddings models": ", ".join(connection.embeddings_models or ((connection.embeddings_model,) if connection.embeddings_model else ())) or "endpoint default",
+        "Sends `model` in the body": "yes" if traits.sends_model else "no",
+        "GET /info": "supported" if traits.has_info else "not supported",
+    }
+
+
+INFO_UNSUPPORTED_REASONS = {
+    EndpointKind.FOUNDRY: "Azure AI Foundry `/models` endpoints serve many models behind one URL, so there is no single model to describe: `/info` answers 404.",
+    EndpointKind.AZURE_OPENAI: "Azure OpenAI deployments do not implement the `/info` route (it answers 404).",
+    EndpointKind.GITHUB_MODELS: "GitHub Models serves many models behind one URL and has no `/info` route.",
+    EndpointKind.OPENAI_COMPATIBLE: "OpenAI-compatible servers (vLLM, Ollama, llama.cpp) have no `/info` route.",
+}

@@ -62,30 +62,20 @@ def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def find_conversation(
-    session: Session, conversation_id: object, owner: str
-) -> Conversation | None:
+def find_conversation(session: Session, conversation_id: object, owner: str) -> Conversation | None:
     """The ORM conversation if it exists *and* belongs to ``owner``."""
     cid = normalize_conversation_id(conversation_id)
     if cid is None:
         return None
-    return session.scalar(
-        select(Conversation).where(Conversation.id == cid, Conversation.owner == owner)
-    )
+    return session.scalar(select(Conversation).where(Conversation.id == cid, Conversation.owner == owner))
 
 
-def owned_conversation_id(
-    session: Session, conversation_id: object, owner: str
-) -> str | None:
+def owned_conversation_id(session: Session, conversation_id: object, owner: str) -> str | None:
     """Like :func:`find_conversation` but only fetches the id."""
     cid = normalize_conversation_id(conversation_id)
     if cid is None:
         return None
-    return session.scalar(
-        select(Conversation.id).where(
-            Conversation.id == cid, Conversation.owner == owner
-        )
-    )
+    return session.scalar(select(Conversation.id).where(Conversation.id == cid, Conversation.owner == owner))
 
 
 def conversation_record(row: Conversation) -> ConversationRecord:
@@ -158,8 +148,7 @@ def clean_message_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - UPDATABLE_MESSAGE_FIELDS
     if unknown:
         raise ValueError(
-            f"unknown message field(s): {', '.join(sorted(unknown))}; "
-            f"allowed: {', '.join(sorted(UPDATABLE_MESSAGE_FIELDS))}"
+            f"unknown message field(s): {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(UPDATABLE_MESSAGE_FIELDS))}"
         )
     return {name: _CLEANERS[name](name, value) for name, value in fields.items()}
 
@@ -179,9 +168,7 @@ def _content(name: str, value: object) -> str:
 
 def _status(name: str, value: object) -> str:
     if value not in MESSAGE_STATUSES:
-        raise ValueError(
-            f"{name} must be one of {sorted(MESSAGE_STATUSES)}, got {value!r}"
-        )
+        raise ValueError(f"{name} must be one of {sorted(MESSAGE_STATUSES)}, got {value!r}")
     return str(value)
 
 

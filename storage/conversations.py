@@ -52,9 +52,7 @@ def create_conversation(
     return conversation_record(row)
 
 
-def get_conversation(
-    session: Session, conversation_id: str, *, owner: str = ""
-) -> ConversationRecord | None:
+def get_conversation(session: Session, conversation_id: str, *, owner: str = "") -> ConversationRecord | None:
     """The conversation, or ``None`` if unknown, malformed or not ``owner``'s."""
     row = find_conversation(session, conversation_id, owner)
     return conversation_record(row) if row is not None else None
@@ -85,14 +83,8 @@ def list_conversations(
             Message.conversation_id == Conversation.id,
             Message.content.ilike(pattern, escape=LIKE_ESCAPE),
         )
-        query = query.where(
-            or_(Conversation.title.ilike(pattern, escape=LIKE_ESCAPE), in_messages)
-        )
-    query = (
-        query.order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-        .offset(offset)
-        .limit(limit + 1)
-    )
+        query = query.where(or_(Conversation.title.ilike(pattern, escape=LIKE_ESCAPE), in_messages))
+    query = query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).offset(offset).limit(limit + 1)
     rows = session.scalars(query).all()
     return ConversationPage(
         items=tuple(conversation_record(row) for row in rows[:limit]),
@@ -102,9 +94,7 @@ def list_conversations(
     )
 
 
-def rename_conversation(
-    session: Session, conversation_id: str, title: str, *, owner: str = ""
-) -> ConversationRecord | None:
+def rename_conversation(session: Session, conversation_id: str, title: str, *, owner: str = "") -> ConversationRecord | None:
     """Set the title (trimmed, max 200 chars); ``None`` if not found.
 
     Renaming does not change ``updated_at``, so the sidebar order is kept.
@@ -133,9 +123,7 @@ def update_conversation_settings(
     return conversation_record(row)
 
 
-def delete_conversation(
-    session: Session, conversation_id: str, *, owner: str = ""
-) -> bool:
+def delete_conversation(session: Session, conversation_id: str, *, owner: str = "") -> bool:
     """Delete the conversation and (by cascade) its messages; True if deleted."""
     cid = normalize_conversation_id(conversation_id)
     if cid is None:
@@ -164,8 +152,4 @@ def touch(session: Session, conversation_id: str, *, owner: str = "") -> bool:
 
 def escape_like(text: str) -> str:
     """Escape LIKE wildcards so ``text`` matches literally (with ``LIKE_ESCAPE``)."""
-    return (
-        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
-        .replace("%", LIKE_ESCAPE + "%")
-        .replace("_", LIKE_ESCAPE + "_")
-    )
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")

@@ -79,13 +79,8 @@ def make_engine(
         engine = create_engine(parsed, connect_args=args, echo=echo)
         _configure_sqlite(engine)
     else:
-        raise ValueError(
-            f"Unsupported database backend {backend!r}: "
-            "use a sqlite:/// file URL or postgresql+psycopg://."
-        )
-    log.info(
-        "storage: using database %s", engine.url.render_as_string(hide_password=True)
-    )
+        raise ValueError(f"Unsupported database backend {backend!r}: use a sqlite:/// file URL or postgresql+psycopg://.")
+    log.info("storage: using database %s", engine.url.render_as_string(hide_password=True))
     return engine
 
 
@@ -100,11 +95,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 def _require_sqlite_file(url: URL) -> None:
     database = url.database or ""
-    in_memory = (
-        database in ("", ":memory:")
-        or database.startswith("file::memory:")
-        or url.query.get("mode") == "memory"
-    )
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:") or url.query.get("mode") == "memory"
     if in_memory:
         raise ValueError(
             "In-memory SQLite is not supported: every connection would get its "

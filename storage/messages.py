@@ -70,17 +70,13 @@ def add_message(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConversationNotFound(conversation_id)
-    row = Message(
-        conversation_id=cid, role=role, created_at=now, updated_at=now, **fields
-    )
+    row = Message(conversation_id=cid, role=role, created_at=now, updated_at=now, **fields)
     session.add(row)
     session.flush()
     return message_record(row)
 
 
-def update_message(
-    session: Session, message_id: int, *, owner: str = "", **fields: Any
-) -> MessageRecord:
+def update_message(session: Session, message_id: int, *, owner: str = "", **fields: Any) -> MessageRecord:
     """Change some fields of a message (e.g. while streaming a reply).
 
     Allowed fields: content, parts, status, model, params, prompt_tokens,
@@ -99,9 +95,7 @@ def update_message(
     return message_record(row)
 
 
-def get_message(
-    session: Session, message_id: int, *, owner: str = ""
-) -> MessageRecord | None:
+def get_message(session: Session, message_id: int, *, owner: str = "") -> MessageRecord | None:
     """One message, or ``None`` if unknown or in another owner's conversation."""
     row = _find_message(session, message_id, owner)
     return message_record(row) if row is not None else None
@@ -146,9 +140,7 @@ def count_messages(session: Session, conversation_id: str, *, owner: str = "") -
     return _count(session, cid)
 
 
-def delete_messages_from(
-    session: Session, conversation_id: str, message_id: int, *, owner: str = ""
-) -> int:
+def delete_messages_from(session: Session, conversation_id: str, message_id: int, *, owner: str = "") -> int:
     """Delete ``message_id`` and every later message; return how many went.
 
     Used by regenerate and edit-and-resend.  Nothing is deleted (0) if the
@@ -157,11 +149,7 @@ def delete_messages_from(
     cid = owned_conversation_id(session, conversation_id, owner)
     if cid is None or not is_int(message_id):
         return 0
-    anchor = session.scalar(
-        select(Message.id).where(
-            Message.id == message_id, Message.conversation_id == cid
-        )
-    )
+    anchor = session.scalar(select(Message.id).where(Message.id == message_id, Message.conversation_id == cid))
     if anchor is None:
         return 0
     # Lock the conversation row first (as add_message does) so no append can
@@ -181,9 +169,7 @@ def delete_messages_from(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def mark_streaming_as_interrupted(
-    session: Session, conversation_id: str, *, owner: str = ""
-) -> int:
+def mark_streaming_as_interrupted(session: Session, conversation_id: str, *, owner: str = "") -> int:
     """Turn messages left in ``streaming`` (the app died mid-reply) into
     ``incomplete``; return how many were changed."""
     cid = owned_conversation_id(session, conversation_id, owner)
@@ -209,9 +195,7 @@ def _find_message(session: Session, message_id: object, owner: str) -> Message |
 
 
 def _count(session: Session, cid: str) -> int:
-    total = session.scalar(
-        select(func.count()).select_from(Message).where(Message.conversation_id == cid)
-    )
+    total = session.scalar(select(func.count()).select_from(Message).where(Message.conversation_id == cid))
     return int(total or 0)
 
 

@@ -56,9 +56,7 @@ def take_migration_lock(connection: Connection) -> None:
     transaction commits or rolls back, even if the process dies.
     """
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-        )
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
 def upgrade_to_head(engine: Engine) -> None:

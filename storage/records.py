@@ -12,14 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-MESSAGE_ROLES: frozenset[str] = frozenset(
-    {"system", "developer", "user", "assistant", "tool"}
-)
+MESSAGE_ROLES: frozenset[str] = frozenset({"system", "developer", "user", "assistant", "tool"})
 """Roles a message may have (the Azure AI chat roles)."""
 
-MESSAGE_STATUSES: frozenset[str] = frozenset(
-    {"streaming", "complete", "stopped", "error", "incomplete"}
-)
+MESSAGE_STATUSES: frozenset[str] = frozenset({"streaming", "complete", "stopped", "error", "incomplete"})
 """Lifecycle of a message: ``streaming`` while a reply is being written,
 ``complete`` when it finished normally, ``stopped`` when the user pressed stop,
 ``error`` when the model call failed and ``incomplete`` when the app died while

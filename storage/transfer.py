@@ -50,9 +50,7 @@ _EXPORTED_MESSAGE_FIELDS = (
 )
 
 
-def export_conversation(
-    session: Session, conversation_id: str, *, owner: str = ""
-) -> dict[str, Any]:
+def export_conversation(session: Session, conversation_id: str, *, owner: str = "") -> dict[str, Any]:
     """A JSON-serialisable snapshot of the conversation and all its messages.
 
     Raises ``ConversationNotFound`` for an unknown or foreign conversation.
@@ -78,9 +76,7 @@ def export_conversation(
     }
 
 
-def import_conversation(
-    session: Session, data: Mapping[str, Any], *, owner: str = ""
-) -> ConversationRecord:
+def import_conversation(session: Session, data: Mapping[str, Any], *, owner: str = "") -> ConversationRecord:
     """Create a new conversation for ``owner`` from an exported dict.
 
     Ids and owner in the file are ignored.  Messages still marked
@@ -100,9 +96,7 @@ def import_conversation(
     )
     session.add(conversation)
     session.flush()
-    session.add_all(
-        Message(conversation_id=conversation.id, **fields) for fields in parsed.messages
-    )
+    session.add_all(Message(conversation_id=conversation.id, **fields) for fields in parsed.messages)
     session.flush()
     return conversation_record(conversation)
 
@@ -124,18 +118,12 @@ def _export_message(message: MessageRecord) -> dict[str, Any]:
 
 def _parse(data: object) -> _Parsed:
     if not isinstance(data, Mapping):
-        raise InvalidImport(
-            "The file does not contain a conversation (expected a JSON object)."
-        )
+        raise InvalidImport("The file does not contain a conversation (expected a JSON object).")
     if data.get("format") != EXPORT_FORMAT:
-        raise InvalidImport(
-            f'This is not a conversation export (the "format" field must be {EXPORT_FORMAT!r}).'
-        )
+        raise InvalidImport(f'This is not a conversation export (the "format" field must be {EXPORT_FORMAT!r}).')
     version = data.get("version")
     if version != EXPORT_VERSION or isinstance(version, bool):
-        raise InvalidImport(
-            f"Unsupported export version {version!r}; this portal reads version {EXPORT_VERSION}."
-        )
+        raise InvalidImport(f"Unsupported export version {version!r}; this portal reads version {EXPORT_VERSION}.")
     conversation = data.get("conversation")
     if not isinstance(conversation, Mapping):
         raise InvalidImport('The "conversation" field must be an object.')
@@ -150,9 +138,7 @@ def _parse(data: object) -> _Parsed:
     return _Parsed(
         title=title,
         settings=settings,
-        created_at=_timestamp(
-            conversation.get("created_at"), "conversation.created_at"
-        ),
+        created_at=_timestamp(conversation.get("created_at"), "conversation.created_at"),
         messages=[_parse_message(index, item) for index, item in enumerate(messages)],
     )
 

@@ -26,20 +26,12 @@ from storage.migrate import upgrade_to_head
 from tests.requirements_guard import require_or_skip
 from tests.storage.support import TestDatabase
 
-POSTGRES_URL = os.environ.get(
-    "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "postgresql: needs the PostgreSQL server (PORTAL_TEST_POSTGRES_URL)"
-    )
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +70,7 @@ def database(
     schema = f"t_{uuid.uuid4().hex[:16]}"
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = TestDatabase(
-        "postgresql", POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}
-    )
+    db = TestDatabase("postgresql", POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
         yield db
     finally:

@@ -29,10 +29,8 @@ def test_two_threads_appending_to_one_conversation_keep_every_message(
             barrier.wait(timeout=10)
             for index in range(PER_THREAD):
                 with session_factory.begin() as session:
-                    add_message(
-                        session, chat.id, role="user", content=f"{name}-{index}"
-                    )
-        except BaseException as exc:  # noqa: BLE001 - asserted below
+                    add_message(session, chat.id, role="user", content=f"{name}-{index}")
+        except BaseException as exc:  # reported by the assert below
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in ("a", "b")]

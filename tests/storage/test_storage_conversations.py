@@ -25,9 +25,7 @@ def _titles(session: Session, **kwargs: object) -> list[str]:
 
 
 def test_created_conversation_can_be_read_back(session: Session) -> None:
-    created = create_conversation(
-        session, owner="alice", title="  Trip   plans ", settings={"temperature": 0.2}
-    )
+    created = create_conversation(session, owner="alice", title="  Trip   plans ", settings={"temperature": 0.2})
 
     fetched = get_conversation(session, created.id, owner="alice")
 

@@ -35,9 +35,7 @@ def test_sqlite_engine_creates_missing_parent_directory(tmp_path: Path) -> None:
         engine.dispose()
 
 
-@pytest.mark.parametrize(
-    "url", ["sqlite://", "sqlite:///:memory:", "sqlite+pysqlite:///:memory:"]
-)
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite+pysqlite:///:memory:"])
 def test_in_memory_sqlite_is_rejected_with_an_explanation(url: str) -> None:
     with pytest.raises(ValueError, match="In-memory SQLite is not supported"):
         make_engine(url)
@@ -48,12 +46,8 @@ def test_unsupported_backend_is_rejected() -> None:
         make_engine("mysql://user@localhost/db")
 
 
-@pytest.mark.parametrize(
-    "url", ["postgresql://u:s3cret@db.example/x", "postgres://u:s3cret@db.example/x"]
-)
-def test_plain_postgresql_url_uses_psycopg_and_hides_password_in_logs(
-    url: str, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.mark.parametrize("url", ["postgresql://u:s3cret@db.example/x", "postgres://u:s3cret@db.example/x"])
+def test_plain_postgresql_url_uses_psycopg_and_hides_password_in_logs(url: str, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="storage.engine"):
         engine = make_engine(url)  # no connection is made
     try:
@@ -65,16 +59,12 @@ def test_plain_postgresql_url_uses_psycopg_and_hides_password_in_logs(
         engine.dispose()
 
 
-def test_default_database_url_prefers_database_url_env(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_default_database_url_prefers_database_url_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app@db/portal")
     assert default_database_url(tmp_path) == "postgresql+psycopg://app@db/portal"
 
 
-def test_default_database_url_uses_data_dir_and_creates_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_default_database_url_uses_data_dir_and_creates_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "ignored"))
     data_dir = tmp_path / "explicit"
@@ -83,9 +73,7 @@ def test_default_database_url_uses_data_dir_and_creates_it(
     assert url == f"sqlite:///{(data_dir / 'portal.db').resolve().as_posix()}"
 
 
-def test_default_database_url_falls_back_to_portal_data_dir_then_data(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_default_database_url_falls_back_to_portal_data_dir_then_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "env-dir"))
     assert default_database_url().endswith("/env-dir/portal.db")

@@ -30,15 +30,10 @@ def chat(session: Session) -> ConversationRecord:
 
 
 def _fill(session: Session, chat: ConversationRecord, count: int) -> list[int]:
-    return [
-        add_message(session, chat.id, role="user", content=f"m{i}").id
-        for i in range(count)
-    ]
+    return [add_message(session, chat.id, role="user", content=f"m{i}").id for i in range(count)]
 
 
-def test_add_message_bumps_count_and_updated_at(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_add_message_bumps_count_and_updated_at(session: Session, chat: ConversationRecord) -> None:
     first = add_message(session, chat.id, role="user", content="hello")
     second = add_message(
         session,
@@ -78,9 +73,7 @@ def test_add_message_to_unknown_conversation_raises(session: Session) -> None:
             add_message(session, missing, role="user", content="hi")
 
 
-def test_add_message_rejects_invalid_role_and_status(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_add_message_rejects_invalid_role_and_status(session: Session, chat: ConversationRecord) -> None:
     with pytest.raises(ValueError, match="role"):
         add_message(session, chat.id, role="wizard")
     with pytest.raises(ValueError, match="status"):
@@ -89,17 +82,13 @@ def test_add_message_rejects_invalid_role_and_status(
     assert after is not None and after.message_count == 0
 
 
-def test_list_messages_returns_all_in_chronological_order(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_list_messages_returns_all_in_chronological_order(session: Session, chat: ConversationRecord) -> None:
     ids = _fill(session, chat, 5)
     assert [m.id for m in list_messages(session, chat.id)] == ids
     assert [m.id for m in list_messages(session, chat.id, before_id=ids[2])] == ids[:2]
 
 
-def test_list_messages_tail_with_limit_and_before_id(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_list_messages_tail_with_limit_and_before_id(session: Session, chat: ConversationRecord) -> None:
     ids = _fill(session, chat, 10)
 
     tail = list_messages(session, chat.id, limit=3)
@@ -114,9 +103,7 @@ def test_list_messages_tail_with_limit_and_before_id(
     assert [m.id for m in list_messages(session, chat.id, limit=50)] == ids
 
 
-def test_list_messages_tail_query_uses_the_conversation_index(
-    engine: Engine, session: Session, chat: ConversationRecord
-) -> None:
+def test_list_messages_tail_query_uses_the_conversation_index(engine: Engine, session: Session, chat: ConversationRecord) -> None:
     _fill(session, chat, 20)
     captured: list[tuple[str, Any]] = []
 
@@ -144,9 +131,7 @@ def test_list_messages_tail_query_uses_the_conversation_index(
     assert "TEMP B-TREE" not in text  # no separate sort step on SQLite
 
 
-def test_update_message_changes_fields_and_metrics(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_update_message_changes_fields_and_metrics(session: Session, chat: ConversationRecord) -> None:
     draft = add_message(session, chat.id, role="assistant", status="streaming")
 
     done = update_message(
@@ -170,9 +155,7 @@ def test_update_message_changes_fields_and_metrics(
     assert get_message(session, draft.id) == done
 
 
-def test_update_message_rejects_unknown_fields_and_bad_values(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_update_message_rejects_unknown_fields_and_bad_values(session: Session, chat: ConversationRecord) -> None:
     message = add_message(session, chat.id, role="assistant", content="keep")
 
     with pytest.raises(ValueError, match="unknown message field.*role"):
@@ -195,9 +178,7 @@ def test_update_unknown_message_raises(session: Session) -> None:
         update_message(session, 987654, content="x")
 
 
-def test_delete_messages_from_removes_message_and_later_ones(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_delete_messages_from_removes_message_and_later_ones(session: Session, chat: ConversationRecord) -> None:
     ids = _fill(session, chat, 6)
 
     deleted = delete_messages_from(session, chat.id, ids[3])
@@ -212,9 +193,7 @@ def test_delete_messages_from_removes_message_and_later_ones(
     assert after is not None and after.message_count == 4
 
 
-def test_delete_messages_from_ignores_message_of_another_conversation(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_delete_messages_from_ignores_message_of_another_conversation(session: Session, chat: ConversationRecord) -> None:
     ids = _fill(session, chat, 2)
     other = create_conversation(session)
     foreign = add_message(session, other.id, role="user", content="x")
@@ -225,9 +204,7 @@ def test_delete_messages_from_ignores_message_of_another_conversation(
     assert count_messages(session, other.id) == 1
 
 
-def test_streaming_messages_become_incomplete_after_a_crash(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_streaming_messages_become_incomplete_after_a_crash(session: Session, chat: ConversationRecord) -> None:
     done = add_message(session, chat.id, role="user", content="q")
     stuck = add_message(session, chat.id, role="assistant", status="streaming")
 
@@ -238,9 +215,7 @@ def test_streaming_messages_become_incomplete_after_a_crash(
     assert statuses == {done.id: "complete", stuck.id: "incomplete"}
 
 
-def test_records_are_json_friendly_and_frozen(
-    session: Session, chat: ConversationRecord
-) -> None:
+def test_records_are_json_friendly_and_frozen(session: Session, chat: ConversationRecord) -> None:
     message = add_message(session, chat.id, role="user", content="x", params={"a": 1})
     json.dumps(message.params)
     with pytest.raises(AttributeError):

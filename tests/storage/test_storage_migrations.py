@@ -35,16 +35,12 @@ def test_upgrade_from_empty_creates_tables_matching_the_models(
 
     assert current_revision(empty_engine) == _head() == "0001"
     inspector = inspect(empty_engine)
-    assert {"conversations", "messages", "alembic_version"} <= set(
-        inspector.get_table_names()
-    )
+    assert {"conversations", "messages", "alembic_version"} <= set(inspector.get_table_names())
     assert {ix["name"] for ix in inspector.get_indexes("conversations")} >= {
         "ix_conversations_owner_updated_at",
         "ix_conversations_owner_title",
     }
-    assert "ix_messages_conversation_id_id" in {
-        ix["name"] for ix in inspector.get_indexes("messages")
-    }
+    assert "ix_messages_conversation_id_id" in {ix["name"] for ix in inspector.get_indexes("messages")}
     with empty_engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
@@ -73,7 +69,7 @@ def test_concurrent_upgrades_from_two_engines_do_not_race(
         try:
             barrier.wait(timeout=10)
             upgrade_to_head(engine)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assert below
+        except BaseException as exc:  # reported by the assert below
             errors.append(exc)
 
     threads = [threading.Thread(target=migrate, args=(e,)) for e in engines]

@@ -44,9 +44,7 @@ def test_another_owners_conversation_behaves_as_not_found(session: Session) -> N
         assert count_messages(session, chat.id, owner=intruder) == 0
         assert get_message(session, message.id, owner=intruder) is None
         assert rename_conversation(session, chat.id, "mine", owner=intruder) is None
-        assert (
-            update_conversation_settings(session, chat.id, {}, owner=intruder) is None
-        )
+        assert update_conversation_settings(session, chat.id, {}, owner=intruder) is None
         assert touch(session, chat.id, owner=intruder) is False
         assert delete_messages_from(session, chat.id, message.id, owner=intruder) == 0
         assert mark_streaming_as_interrupted(session, chat.id, owner=intruder) == 0
@@ -70,8 +68,6 @@ def test_each_owner_lists_only_their_own_conversations(session: Session) -> None
     bob = create_conversation(session, owner="bob")
     anonymous = create_conversation(session)
 
-    assert [c.id for c in list_conversations(session, owner="alice").items] == [
-        alice.id
-    ]
+    assert [c.id for c in list_conversations(session, owner="alice").items] == [alice.id]
     assert [c.id for c in list_conversations(session, owner="bob").items] == [bob.id]
     assert [c.id for c in list_conversations(session).items] == [anonymous.id]

@@ -45,9 +45,7 @@ def _comparable(messages: list[MessageRecord]) -> list[tuple[Any, ...]]:
 
 
 def _exported(session: Session) -> dict[str, Any]:
-    chat = create_conversation(
-        session, owner="alice", title="Round trip", settings={"temperature": 0.3}
-    )
+    chat = create_conversation(session, owner="alice", title="Round trip", settings={"temperature": 0.3})
     add_message(session, chat.id, role="system", content="Be brief.", owner="alice")
     add_message(
         session,
@@ -198,9 +196,7 @@ def _with(path: str, value: Any) -> dict[str, Any]:
         (_with("messages.0.created_at", 12), "messages[0].created_at must be an ISO"),
     ],
 )
-def test_import_of_bad_data_raises_invalid_import_with_a_reason(
-    session: Session, data: Any, expected: str
-) -> None:
+def test_import_of_bad_data_raises_invalid_import_with_a_reason(session: Session, data: Any, expected: str) -> None:
     with pytest.raises(InvalidImport) as caught:
         import_conversation(session, data)
 

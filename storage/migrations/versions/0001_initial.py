@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.Column("message_count", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("id", name="pk_conversations"),
     )
-    op.create_index(
-        "ix_conversations_owner_updated_at", "conversations", ["owner", "updated_at"]
-    )
+    op.create_index("ix_conversations_owner_updated_at", "conversations", ["owner", "updated_at"])
     op.create_index("ix_conversations_owner_title", "conversations", ["owner", "title"])
 
     op.create_table(
@@ -70,9 +68,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
     )
-    op.create_index(
-        "ix_messages_conversation_id_id", "messages", ["conversation_id", "id"]
-    )
+    op.create_index("ix_messages_conversation_id_id", "messages", ["conversation_id", "id"])
 
 
 def downgrade() -> None:

@@ -1,0 +1,102 @@
+"""What an endpoint can do and how fast: capability probes and a latency probe.
+
+Used where `/info` is not supported (Foundry, Azure OpenAI, OpenAI-compatible servers) to find out
+what answers, and everywhere to measure time to first token, tokens per second and embeddings latency.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from .backend import ChatMessage, ChatOptions, EmbeddingOptions, InferenceBackend
+from .errors import InferenceError
+from .reply_stream import COMPLETE, ReplyOutcome, ReplyStream
+from .settings import Connection
+
+PROBE_MESSAGE = "Reply with one short sentence: is this endpoint working?"
+PROBE_MAX_TOKENS = 32
+
+
+@dataclass(frozen=True)
+class CapabilityResult:
+    capability: str  # "chat" or "embeddings"
+    ok: bool
+    model: str | None
+    detail: str
+    latency_ms: float
+    dimensions: int | None = None
+    error_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class LatencySample:
+    run: int
+    call: str  # "chat" or "embeddings"
+    ok: bool
+    time_to_first_token_ms: float | None
+    total_ms: float
+    tokens_per_second: float | None
+    error_kind: str | None = None
+
+
+def _chat_once(backend: InferenceBackend, model: str | None) -> ReplyOutcome:
+    messages = [ChatMessage(role="user", content=PROBE_MESSAGE)]
+    stream = ReplyStream(
+        lambda: backend.stream_chat(messages, ChatOptions(model=model, max_tokens=PROBE_MAX_TOKENS)),
+        on_finish=lambda outcome: None,
+        max_retries=0,
+    )
+    for _ in stream:
+        pass
+    return stream.outcome
+
+
+def probe_chat(backend: InferenceBackend, connection: Connection) -> CapabilityResult:
+    outcome = _chat_once(backend, connection.chat_model)
+    if outcome.error is not None and not outcome.content:
+        return CapabilityResult("chat", False, connection.chat_model, outcome.error.user_message(), outcome.total_time_ms or 0, error_kind=outcome.error.kind.value)
+    usage = f"{outcome.usage.completion_tokens} tokens" if outcome.usage else "no usage reported"
+    return CapabilityResult("chat", True, outcome.model or connection.chat_model, f"answered ({usage}, finish: {outcome.finish_reason})", outcome.total_time_ms or 0)
+
+
+def probe_embeddings(backend: InferenceBackend, connection: Connection) -> CapabilityResult:
+    started = time.perf_counter()
+    try:
+        batch = backend.embed(["hello world"], EmbeddingOptions(model=connection.embeddings_model))
+    except InferenceError as exc:
+        elapsed = (time.perf_counter() - started) * 1000
+        return CapabilityResult("embeddings", False, connection.embeddings_model, exc.user_message(), elapsed, error_kind=exc.kind.value)
+    elapsed = (time.perf_counter() - started) * 1000
+    dimensions = len(batch.vectors[0]) if batch.vectors else None
+    return CapabilityResult("embeddings", True, batch.model or connection.embeddings_model, f"{dimensions} dimensions", elapsed, dimensions)
+
+
+def probe_capabilities(backend: InferenceBackend, connection: Connection) -> list[CapabilityResult]:
+    return [probe_chat(backend, connection), probe_embeddings(backend, connection)]
+
+
+def latency_probe(backend: InferenceBackend, connection: Connection, runs: int = 3, include_embeddings: bool = True) -> list[LatencySample]:
+    samples: list[LatencySample] = []
+    for run in range(1, runs + 1):
+        outcome = _chat_once(backend, connection.chat_model)
+        samples.append(
+            LatencySample(
+                run,
+                "chat",
+                outcome.status == COMPLETE,
+                outcome.time_to_first_token_ms,
+                outcome.total_time_ms or 0,
+                outcome.tokens_per_second,
+                outcome.error.kind.value if outcome.error else None,
+            )
+        )
+        if include_embeddings:
+            started = time.perf_counter()
+            error_kind = None
+            try:
+                backend.embed([f"latency probe {run}"], EmbeddingOptions(model=connection.embeddings_model))
+            except InferenceError as exc:
+                error_kind = exc.kind.value
+            samples.append(LatencySample(run, "embeddings", error_kind is None, None, (time.perf_counter() - started) * 1000, None, error_kind))
+    return samples

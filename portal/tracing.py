@@ -1,0 +1,46 @@
+"""Optional OpenTelemetry tracing of model calls, switched on by configuration.
+
+`PORTAL_TRACING=console` prints spans, `PORTAL_TRACING=otlp` exports them to the OTLP/HTTP endpoint in
+`OTEL_EXPORTER_OTLP_ENDPOINT` (default http://localhost:4318). Message content is recorded only with
+`PORTAL_TRACING_CONTENT=true`. The SDK emits one `chat <model>` span per chat call with gen_ai.*
+attributes (model, token counts, finish reasons).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+from .azure_backend import instrument_inference
+
+logger = logging.getLogger(__name__)
+TRACING_MODES = ("off", "console", "otlp")
+
+
+def _exporter(mode: str) -> SpanExporter:
+    if mode == "console":
+        return ConsoleSpanExporter()
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter()  # reads OTEL_EXPORTER_OTLP_ENDPOINT / _HEADERS itself
+
+
+def configure_tracing(mode: str, content_recording: bool = False) -> bool:
+    """Install a tracer provider and instrument the SDK; returns whether tracing is on."""
+    mode = (mode or "off").lower()
+    if mode not in TRACING_MODES:
+        raise ValueError(f"PORTAL_TRACING must be one of {', '.join(TRACING_MODES)}, not {mode!r}")
+    if mode == "off":
+        return False
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider(resource=Resource.create({"service.name": "azure-ai-foundry-portal"}))
+        trace.set_tracer_provider(provider)
+    provider.add_span_processor(BatchSpanProcessor(_exporter(mode)))
+    instrument_inference(content_recording)
+    logger.info("tracing on (%s), content recording %s", mode, "on" if content_recording else "off")
+    return True
