@@ -6,6 +6,7 @@ the SQLAlchemy engine and sessionmaker, the local server. Nothing per-user is ca
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 
@@ -14,7 +15,7 @@ import streamlit as st
 from localserver import RunningServer, ServerConfig
 from localserver import start as start_local_server
 from portal.azure_backend import AzureInferenceBackend
-from portal.settings import AppSettings, Connection, load_settings, with_offline_endpoint
+from portal.settings import AppSettings, Connection, Secret, load_settings, with_offline_endpoint
 from portal.tracing import configure_tracing
 from storage.engine import default_database_url, make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
@@ -65,7 +66,12 @@ def current_connection() -> Connection:
     return settings.connection(st.session_state.get(state.CONNECTION))
 
 
-@st.cache_resource(show_spinner=False)
+def _secret_digest(secret: Secret) -> str:
+    """Cache-key stand-in for a Secret (which refuses to pickle): a digest, never the key itself."""
+    return hashlib.sha256(secret.reveal().encode()).hexdigest()
+
+
+@st.cache_resource(show_spinner=False, hash_funcs={Secret: _secret_digest})
 def _backend(connection: Connection, read_timeout_seconds: float) -> AzureInferenceBackend:
     return AzureInferenceBackend(connection, read_timeout_seconds=read_timeout_seconds)
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
+from portal.attachments import DETAIL_OPTIONS
 from portal.chat_settings import SYSTEM_PROMPT_PRESETS, ChatSettings
+from portal.response_formats import JSON_OBJECT, JSON_SCHEMA, TEXT, SchemaError, build_response_format
 from portal.settings import Connection
+from portal.tools import REGISTRY
+
+EXAMPLE_SCHEMA = json.dumps(
+    {"type": "object", "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}}, "required": ["answer"]},
+    indent=2,
+)
+FORMAT_LABELS = {TEXT: "Text", JSON_OBJECT: "JSON object", JSON_SCHEMA: "JSON schema"}
 
 
 def _parse_stop(raw: str) -> tuple[str, ...]:
@@ -44,7 +55,11 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
         presence = left.number_input("Presence penalty", -2.0, 2.0, value=stored.presence_penalty, step=0.1, key=f"pres_{scope}", placeholder="default")
         frequency = right.number_input("Frequency penalty", -2.0, 2.0, value=stored.frequency_penalty, step=0.1, key=f"freq_{scope}", placeholder="default")
         stop = st.text_input("Stop sequences (comma separated, up to 4)", value=", ".join(stored.stop), key=f"stop_{scope}")
+    tools, response_format, image_detail = _capabilities_form(stored, scope)
     return stored.with_changes(
+        tools=tools,
+        response_format=response_format,
+        image_detail=image_detail,
         system_prompt=system_prompt,
         system_role="developer" if as_developer else "system",
         model=model,
@@ -56,3 +71,33 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
         seed=int(seed) if seed is not None else None,
         stop=_parse_stop(stop),
     )
+
+
+def _capabilities_form(stored: ChatSettings, scope: str) -> tuple[tuple[str, ...], dict | None, str]:
+    with st.sidebar.expander("Tools, attachments and output", icon=":material/build:"):
+        tools = st.multiselect(
+            "Tools the model may call", REGISTRY.names(), default=list(stored.tools), key=f"tools_{scope}",
+            help="Add a tool: one function with a JSON schema in portal/tools/builtin.py",
+        )
+        image_detail = st.selectbox(
+            "Image detail", DETAIL_OPTIONS, index=DETAIL_OPTIONS.index(stored.image_detail) if stored.image_detail in DETAIL_OPTIONS else 0,
+            key=f"detail_{scope}",
+        )
+        current_kind = (stored.response_format or {}).get("type", TEXT)
+        kind = st.radio(
+            "Response format", list(FORMAT_LABELS), index=list(FORMAT_LABELS).index(current_kind),
+            format_func=FORMAT_LABELS.get, key=f"format_{scope}", horizontal=True,
+        )
+        schema_text = ""
+        if kind == JSON_SCHEMA:
+            current_schema = (stored.response_format or {}).get("json_schema", {}).get("schema")
+            schema_text = st.text_area(
+                "JSON schema", value=json.dumps(current_schema, indent=2) if current_schema else EXAMPLE_SCHEMA,
+                key=f"schema_{scope}", height=180,
+            )
+        try:
+            response_format = build_response_format(kind, schema_text)
+        except SchemaError as exc:
+            st.error(f"{exc} The previous response format is kept until the schema is valid.")
+            response_format = stored.response_format
+    return tuple(tools), response_format, image_detail

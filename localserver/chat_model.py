@@ -264,7 +264,17 @@ def _answer_from_tool_results(messages: list[dict[str, Any]]) -> str:
         if message.get("role") != "tool":
             break
         name = names.get(message.get("tool_call_id", ""), "tool")
-        results.append(f"{name} returned {text_of(message.get('content')).strip()}")
+        raw = text_of(message.get("content")).strip()
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        if isinstance(value, dict) and "error" in value:
+            results.append(f"{name} failed: {value['error']}")
+        elif isinstance(value, dict) and "result" in value:
+            results.append(f"{name} returned {value['result']}")
+        else:
+            results.append(f"{name} returned {raw}")
     results.reverse()
     return "Based on the tool results: " + "; ".join(results) + "."
 

@@ -112,7 +112,10 @@ def internal_error() -> AzureError:
 
 
 def service_unavailable() -> AzureError:
-    inner = json.dumps({"object": "Error", "message": "Model has no capacity.", "type": "invalid_request_error", "code": 3503})
+    inner = json.dumps(
+        {"object": "Error", "message": "Model has no capacity.", "type": "invalid_request_error", "code": 3503},
+        separators=(",", ":"),  # compact, byte for byte as Azure sends it
+    )
     return AzureError(
         503,
         {"error": {"code": "Service Unavailable", "message": inner, "status": 503}},

@@ -14,6 +14,10 @@ _EXPRESSION = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/^%×÷]\s*[-+(]*\s*\d[\d.\s)]
 _TIMEZONE = re.compile(r"\b(?:[A-Z][A-Za-z_]+/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?|UTC|GMT)\b")
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
+# A property named like an origin takes the place after "from", one named like a destination the
+# place after "to" ("flights from Seattle to Miami").
+_ORIGIN_HINTS = ("origin", "from", "depart", "source")
+_DESTINATION_HINTS = ("destination", "dest", "arriv", "target")
 # Arrays get at most this many items, whatever `minItems` asks: nested arrays multiply, and a
 # schema must not be able to make the server build billions of values.
 MAX_ARRAY_ITEMS = 8
@@ -48,6 +52,13 @@ def _string_value(name: str, schema: dict[str, Any], text: str) -> str:
         match = _DATE.search(text)
         return match.group(0) if match else "today"
     if any(hint in lowered for hint in ("city", "location", "place", "country", "name")):
+        preposition = None
+        if any(hint in lowered for hint in _ORIGIN_HINTS):
+            preposition = "from"
+        elif any(hint in lowered for hint in _DESTINATION_HINTS):
+            preposition = "to"
+        if preposition and (match := re.search(rf"\b{preposition}\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)", text)):
+            return match.group(1)
         entities = [e for e in _CAPITALISED.findall(text) if e.lower() not in STOPWORDS]
         if entities:
             return entities[0]
@@ -61,16 +72,40 @@ def _string_value(name: str, schema: dict[str, Any], text: str) -> str:
     return " ".join(keywords[:6]) or "example"
 
 
-def value_for_schema(schema: dict[str, Any] | None, text: str, name: str = "value", depth: int = 0) -> Any:
+def _resolve_ref(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local `$ref` (`#/$defs/X`, `#/definitions/X`, as Pydantic emits) within the root schema."""
+    for _ in range(8):
+        ref = schema.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return schema
+        target: Any = root
+        for part in ref.lstrip("#").strip("/").split("/"):
+            if not part:
+                continue
+            target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+        if not isinstance(target, dict):
+            return {key: value for key, value in schema.items() if key != "$ref"}
+        schema = {**target, **{key: value for key, value in schema.items() if key != "$ref"}}
+    return schema
+
+
+def value_for_schema(
+    schema: dict[str, Any] | None, text: str, name: str = "value", depth: int = 0, root: dict[str, Any] | None = None
+) -> Any:
     """A value of the schema's type; objects get every required property (and the others at top level)."""
     schema = schema or {}
+    root = schema if root is None else root
+    if depth > 2 * 6:  # a recursive `$ref` (e.g. {"anyOf": [{"$ref": "#"}]}) must not recurse forever
+        return None
+    schema = _resolve_ref(schema, root)
     if "const" in schema:
         return schema["const"]
     if "enum" in schema and schema.get("type") != "string":
         return schema["enum"][0]
     for combinator in ("anyOf", "oneOf", "allOf"):
         if schema.get(combinator):
-            return value_for_schema(schema[combinator][0], text, name, depth)
+            branch = schema[combinator][0]
+            return value_for_schema(branch, text, name, depth + 1 if "$ref" in branch else depth, root)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
@@ -82,10 +117,10 @@ def value_for_schema(schema: dict[str, Any] | None, text: str, name: str = "valu
         properties: dict[str, Any] = schema.get("properties") or {}
         required = list(schema.get("required") or [])
         chosen = required + [key for key in properties if key not in required and depth == 0]
-        return {key: value_for_schema(properties.get(key, {}), text, key, depth + 1) for key in chosen}
+        return {key: value_for_schema(properties.get(key, {}), text, key, depth + 1, root) for key in chosen}
     if kind == "array":
         count = min(max(1, int(schema.get("minItems", 1))), MAX_ARRAY_ITEMS)
-        return [value_for_schema(schema.get("items") or {}, text, name, depth + 1) for _ in range(count)]
+        return [value_for_schema(schema.get("items") or {}, text, name, depth + 1, root) for _ in range(count)]
     if kind in ("number", "integer"):
         numbers = [x for x in map(float, _NUMBER.findall(text)) if math.isfinite(x)]
         number = numbers[0] if numbers else float(schema.get("minimum", 0))

@@ -3,37 +3,19 @@
 import streamlit as st
 
 from components import resources, state
-from components.chat_actions import conversation_actions, import_box, request_reply, take_pending_reply
+from components.chat_actions import conversation_actions, import_box, take_pending_reply
 from components.conversation_sidebar import conversation_sidebar
 from components.message_view import render_message
+from components.reply_view import stream_turn
 from components.services import chat_service
 from components.settings_form import settings_form
+from components.uploads import prepare_uploads
+from portal.attachments import AUDIO_TYPES, IMAGE_TYPES, MAX_UPLOAD_BYTES
 from portal.chat_service import EmptyMessage
 from portal.chat_settings import ChatSettings
 
 TAIL_MESSAGES = 40
 MORE_STEP = 50
-
-
-def stream_reply(service, conversation_id: str, settings: ChatSettings) -> None:
-    max_retries = resources.get_settings().max_rate_limit_retries
-    with st.chat_message("assistant"):
-        notice = st.empty()
-
-        def on_wait(seconds: float, attempt: int, error) -> None:
-            notice.info(f"{error.message}. Retrying in {seconds:.0f} s (attempt {attempt} of {max_retries})…")
-
-        prepared = service.prepare_reply(conversation_id, settings, on_wait=on_wait, max_retries=max_retries)
-        if prepared.context.truncated:
-            st.caption(
-                f"The conversation is longer than the context budget: only the latest {prepared.context.history_kept} "
-                "messages are sent (the system prompt is always kept)."
-            )
-        try:
-            st.write_stream(prepared.stream)
-        finally:
-            prepared.stream.close()  # a stop or closed tab lands here: the partial text is saved as "stopped"
-    st.rerun()
 
 
 def main() -> None:
@@ -66,18 +48,25 @@ def main() -> None:
         if last is not None:
             conversation_actions(service, conversation, last, settings)
 
-    prompt = st.chat_input("Message the model (try /long 300 or /fault 500 on the offline demo)", submit_mode="stop")
-    if prompt is not None:
+    submitted = st.chat_input(
+        "Message the model (try /long 300 or /fault 500 on the offline demo)",
+        submit_mode="stop",
+        accept_file="multiple",
+        file_type=list(IMAGE_TYPES + AUDIO_TYPES),
+        max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
+    if submitted is not None:
+        attachments = prepare_uploads(submitted.files, settings.image_detail)
         try:
-            user_message = service.add_user_message(conversation.id if conversation else None, prompt, settings)
+            user_message = service.add_user_message(conversation.id if conversation else None, submitted.text, settings, attachments)
         except EmptyMessage as exc:
             st.warning(str(exc))
             return
         st.query_params[state.CONVERSATION_QUERY_PARAM] = user_message.conversation_id
         render_message(user_message)
-        stream_reply(service, user_message.conversation_id, settings)
+        stream_turn(service, user_message.conversation_id, settings)
     elif take_pending_reply(conversation.id if conversation else None):
-        stream_reply(service, conversation.id, settings)
+        stream_turn(service, conversation.id, settings)
 
 
 main()

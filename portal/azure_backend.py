@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
-from typing import Any, AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from azure.ai.inference import ChatCompletionsClient, EmbeddingsClient, load_client

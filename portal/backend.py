@@ -7,8 +7,9 @@ Microsoft recommends after the inference SDK's retirement) can be added without 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)

@@ -9,24 +9,28 @@ whatever text arrived. Each storage call is its own short transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repository
 from storage.records import ConversationRecord, MessageRecord
 
+from .attachments import model_part
 from .backend import ChatMessage, InferenceBackend, ToolCall
 from .chat_settings import ChatSettings
 from .context_budget import FittedContext, fit_to_budget
 from .errors import InferenceError
-from .reply_stream import ERROR, ReplyOutcome, ReplyStream
+from .reply_stream import COMPLETE, ERROR, ReplyOutcome, ReplyStream
+from .tools import ToolContext, ToolResult, run_tool_call
 
 TITLE_WORDS = 8
 TITLE_CHARS = 60
 HISTORY_PAGE = 200
 MAX_MESSAGE_CHARS = 1_000_000
+MAX_TOOL_STEPS = 5  # model calls per turn that may still use tools; the next one must answer in text
 
 
 class EmptyMessage(ValueError):
@@ -39,10 +43,10 @@ def title_from(text: str) -> str:
     return title + ("…" if len(words) > TITLE_CHARS or len(text.split()) > TITLE_WORDS else "") if title else "New chat"
 
 
-def clean_user_text(text: str) -> str:
+def clean_user_text(text: str, allow_empty: bool = False) -> str:
     """Remove NUL and other control characters (keeping newlines and tabs); refuse empty messages."""
     cleaned = "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
-    if not cleaned.strip():
+    if not cleaned.strip() and not allow_empty:
         raise EmptyMessage("Type a message first: an empty message is not sent.")
     if len(cleaned) > MAX_MESSAGE_CHARS:
         raise EmptyMessage(f"The message is {len(cleaned):,} characters; the limit is {MAX_MESSAGE_CHARS:,}.")
@@ -52,7 +56,7 @@ def clean_user_text(text: str) -> str:
 def to_chat_message(record: MessageRecord) -> ChatMessage:
     parts = record.parts or {}
     tool_calls = tuple(ToolCall(**call) for call in (parts.get("tool_calls") or [])) if isinstance(parts, dict) else ()
-    extra_parts = tuple(parts.get("attachments") or []) if isinstance(parts, dict) else ()
+    extra_parts = tuple(model_part(p) for p in parts.get("attachments") or []) if isinstance(parts, dict) else ()
     return ChatMessage(
         role=record.role,
         content=record.content,
@@ -72,6 +76,13 @@ class PreparedReply:
     stream: ReplyStream
     context: FittedContext
     assistant_message_id: int
+
+
+@dataclass(frozen=True)
+class ToolStep:
+    """Tools the model asked for in one reply, already run and saved as tool messages."""
+
+    results: tuple[ToolResult, ...]
 
 
 class ChatService:
@@ -123,13 +134,12 @@ class ChatService:
         self, conversation_id: str | None, text: str, settings: ChatSettings, attachments: list[dict[str, Any]] | None = None
     ) -> MessageRecord:
         """Commit the user's message (creating the conversation if needed) before anything is sent."""
-        text = clean_user_text(text)
+        text = clean_user_text(text or "", allow_empty=bool(attachments))
         with self._sessions.begin() as session:
             conversation = repository.get_conversation(session, conversation_id, owner=self._owner) if conversation_id else None
             if conversation is None:
-                conversation = repository.create_conversation(
-                    session, owner=self._owner, title=title_from(text), settings=settings.to_dict()
-                )
+                title = title_from(text) if text.strip() else title_from(" ".join(a.get("name", "attachment") for a in attachments or []))
+                conversation = repository.create_conversation(session, owner=self._owner, title=title, settings=settings.to_dict())
             parts = {"attachments": attachments} if attachments else None
             return repository.add_message(session, conversation.id, role="user", content=text, parts=parts, owner=self._owner)
 
@@ -153,11 +163,14 @@ class ChatService:
         on_wait: Callable[[float, int, InferenceError], None] | None = None,
         max_retries: int = 3,
         flush_interval: float = 1.0,
+        allow_tools: bool = True,
     ) -> PreparedReply:
         """Create the assistant row and return the stream that fills it."""
         context = fit_to_budget(settings.system_message(), self._history_newest_first(conversation_id), self._budget)
-        options = settings.options()
+        options = settings.options(allow_tools=allow_tools)
         params = options.as_params()
+        if context.truncated:
+            params["context_messages_sent"] = context.history_kept  # shown with the reply: older turns were left out
         with self._sessions.begin() as session:
             assistant = repository.add_message(
                 session, conversation_id, role="assistant", status="streaming", model=options.model, params=params, owner=self._owner
@@ -196,6 +209,45 @@ class ChatService:
             flush_interval=flush_interval,
         )
         return PreparedReply(stream=stream, context=context, assistant_message_id=message_id)
+
+    def turn(
+        self,
+        conversation_id: str,
+        settings: ChatSettings,
+        *,
+        on_wait: Callable[[float, int, InferenceError], None] | None = None,
+        max_retries: int = 3,
+    ) -> Iterator[PreparedReply | ToolStep]:
+        """One assistant turn: replies to stream, and the tool runs in between (the tool loop).
+
+        The caller consumes (or closes) each PreparedReply's stream before asking for the next step.
+        Tool calls of one reply are assembled by their `index`, run, and saved as tool messages; after
+        MAX_TOOL_STEPS replies with tool calls, the next request is sent without tools.
+        """
+        for step in range(MAX_TOOL_STEPS + 1):
+            prepared = self.prepare_reply(
+                conversation_id, settings, on_wait=on_wait, max_retries=max_retries, allow_tools=step < MAX_TOOL_STEPS
+            )
+            yield prepared
+            outcome = prepared.stream.outcome
+            if outcome is None or outcome.status != COMPLETE or not outcome.tool_calls:
+                return
+            yield ToolStep(self.run_tools(conversation_id, outcome.tool_calls))
+
+    def run_tools(self, conversation_id: str, calls: tuple[ToolCall, ...]) -> tuple[ToolResult, ...]:
+        context = ToolContext(search_conversations=self._search_for_tool)
+        results = []
+        for call in calls:
+            result = run_tool_call(call.name, call.arguments, context)
+            results.append(result)
+            parts = {"tool_call_id": call.id, "name": call.name, "arguments": call.arguments, "ok": result.ok, "duration_ms": result.duration_ms}
+            with self._sessions.begin() as session:
+                repository.add_message(session, conversation_id, role="tool", content=result.content, parts=parts, owner=self._owner)
+        return tuple(results)
+
+    def _search_for_tool(self, query: str, limit: int) -> list[dict[str, Any]]:
+        page = self.list_conversations(limit=limit, offset=0, search=query)
+        return [{"title": c.title, "id": c.id, "updated_at": c.updated_at.isoformat(timespec="seconds")} for c in page.items]
 
     def last_message(self, conversation_id: str, role: str) -> MessageRecord | None:
         with self._sessions.begin() as session:

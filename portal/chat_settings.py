@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .backend import ChatMessage, ChatOptions
+from .tools import REGISTRY
 
 SYSTEM_PROMPT_PRESETS: dict[str, str] = {
     "Helpful assistant": "You are a helpful assistant.",
@@ -29,26 +30,35 @@ class ChatSettings:
     frequency_penalty: float | None = None
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()  # names of registered tools switched on for this conversation
+    response_format: dict[str, Any] | None = None  # None (text), json_object or json_schema
+    image_detail: str = "auto"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["stop"] = list(self.stop)
+        data["tools"] = list(self.tools)
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "ChatSettings":
+    def from_dict(cls, data: dict[str, Any] | None) -> ChatSettings:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in (data or {}).items() if k in known}
         if "stop" in values:
             values["stop"] = tuple(str(s) for s in values["stop"] or () if str(s))
+        if "tools" in values:
+            values["tools"] = tuple(str(t) for t in values["tools"] or () if REGISTRY.get(str(t)))
+        if not isinstance(values.get("response_format"), (dict, type(None))):
+            values.pop("response_format")
         if values.get("system_role") not in ("system", "developer"):
             values.pop("system_role", None)
         return cls(**values)
 
-    def with_changes(self, **changes: Any) -> "ChatSettings":
+    def with_changes(self, **changes: Any) -> ChatSettings:
         return replace(self, **changes)
 
-    def options(self) -> ChatOptions:
+    def options(self, *, allow_tools: bool = True) -> ChatOptions:
+        tools = REGISTRY.definitions(self.tools) if allow_tools else ()
         return ChatOptions(
             model=self.model,
             temperature=self.temperature,
@@ -58,6 +68,9 @@ class ChatSettings:
             frequency_penalty=self.frequency_penalty,
             seed=self.seed,
             stop=self.stop,
+            response_format=self.response_format,
+            tools=tools,
+            tool_choice="auto" if tools else None,
         )
 
     def system_message(self) -> ChatMessage | None:

@@ -6,8 +6,8 @@ never fewer than the number of words. Images count a fixed amount.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .backend import ChatMessage
 

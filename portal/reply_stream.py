@@ -10,8 +10,8 @@ calls `on_finish` exactly once with the outcome, whatever happens.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from .backend import ChatEvent, StreamEnd, TextDelta, ToolCall, ToolCallDelta, Usage
 from .errors import ErrorKind, InferenceError
@@ -86,7 +86,7 @@ class ReplyStream:
     def text(self) -> str:
         return "".join(self._parts)
 
-    def __iter__(self) -> "ReplyStream":
+    def __iter__(self) -> ReplyStream:
         return self
 
     def __next__(self) -> str:

@@ -10,8 +10,9 @@ local server. Keys are held in `Secret` so that they never print, log or seriali
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from .endpoints import EndpointKind, detect_kind, traits_for
