@@ -11,9 +11,47 @@ import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
+from azure.ai.inference.models import ChatCompletionsToolDefinition, FunctionDefinition
 from PIL import Image
 
 API_KEY = "unused-by-the-no-auth-server"
+PHRASES = ["first phrase", "second phrase", "third phrase"]
+WEATHER_TOOL = ChatCompletionsToolDefinition(
+    function=FunctionDefinition(
+        name="get_weather",
+        description="Returns the current weather in a given city",
+        parameters={"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    )
+)
+CALCULATOR_TOOL = ChatCompletionsToolDefinition(
+    function=FunctionDefinition(
+        name="calculate",
+        description="Evaluates an arithmetic expression",
+        parameters={"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]},
+    )
+)
+TWO_TOOL_PROMPT = "What is the weather in Seattle and what is 12*7?"
+
+DISTANCE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "distances": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "location1": {"type": "string"},
+                    "location2": {"type": "string"},
+                    "distance": {"type": "integer"},
+                },
+                "required": ["location1", "location2", "distance"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["distances"],
+    "additionalProperties": False,
+}
 
 
 def png_bytes(width: int, height: int, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -81,10 +119,14 @@ class Canary:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def __enter__(self) -> "Canary":
+    def __enter__(self) -> Canary:
         self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def wav_b64(seconds: float) -> str:
+    return base64.b64encode(wav_bytes(seconds)).decode("ascii")

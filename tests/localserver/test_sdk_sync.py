@@ -19,11 +19,9 @@ from azure.ai.inference.models import (
     AudioContentFormat,
     AudioContentItem,
     ChatCompletionsToolCall,
-    ChatCompletionsToolDefinition,
     CompletionsFinishReason,
     EmbeddingEncodingFormat,
     FunctionCall,
-    FunctionDefinition,
     ImageContentItem,
     ImageEmbeddingInput,
     ImageUrl,
@@ -39,44 +37,21 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, 
 
 from tests.conftest import TEST_API_KEY
 
-from .support import API_KEY, Canary, cosine, decode_base64_floats, png_bytes, png_data_url, unique, wav_bytes
-
-WEATHER_TOOL = ChatCompletionsToolDefinition(
-    function=FunctionDefinition(
-        name="get_weather",
-        description="Returns the current weather in a given city",
-        parameters={"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    )
+from .support import (
+    API_KEY,
+    CALCULATOR_TOOL,
+    DISTANCE_SCHEMA,
+    PHRASES,
+    TWO_TOOL_PROMPT,
+    WEATHER_TOOL,
+    Canary,
+    cosine,
+    decode_base64_floats,
+    png_bytes,
+    png_data_url,
+    unique,
+    wav_bytes,
 )
-CALCULATOR_TOOL = ChatCompletionsToolDefinition(
-    function=FunctionDefinition(
-        name="calculate",
-        description="Evaluates an arithmetic expression",
-        parameters={"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]},
-    )
-)
-TWO_TOOL_PROMPT = "What is the weather in Seattle and what is 12*7?"
-
-DISTANCE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "distances": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "location1": {"type": "string"},
-                    "location2": {"type": "string"},
-                    "distance": {"type": "integer"},
-                },
-                "required": ["location1", "location2", "distance"],
-                "additionalProperties": False,
-            },
-        }
-    },
-    "required": ["distances"],
-    "additionalProperties": False,
-}
 
 
 @pytest.fixture(scope="module")
@@ -370,15 +345,12 @@ def test_audio_part_is_accepted_and_described(chat, tmp_path):
 
 # -- embeddings ---------------------------------------------------------------------------------------
 
-PHRASES = ["first phrase", "second phrase", "third phrase"]
-
-
 def test_base64_embeddings_decode_to_the_float_embeddings(embed):
     floats = embed.embed(input=PHRASES)
     encoded = embed.embed(input=PHRASES, encoding_format=EmbeddingEncodingFormat.BASE64)
 
     assert [d.index for d in floats.data] == [0, 1, 2]
-    for as_floats, as_base64 in zip(floats.data, encoded.data):
+    for as_floats, as_base64 in zip(floats.data, encoded.data, strict=True):
         assert isinstance(as_base64.embedding, str)
         decoded = decode_base64_floats(as_base64.embedding)
         np.testing.assert_allclose(decoded, np.asarray(as_floats.embedding), atol=1e-6)
