@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
@@ -117,10 +118,22 @@ def _retry_after(error: HttpResponseError) -> float | None:
     return None
 
 
+def _unwrap(message: str) -> str:
+    """Some services put a JSON document in the error message (Azure's 503 "no capacity")."""
+    if message.lstrip().startswith("{"):
+        try:
+            inner = json.loads(message)
+        except ValueError:
+            return message
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+    return message
+
+
 def _service_message(error: AzureError) -> str:
     odata = getattr(error, "error", None)
     if odata is not None and getattr(odata, "message", None):
-        return str(odata.message)
+        return _unwrap(str(odata.message))
     text = str(getattr(error, "message", None) or error)
     for line in text.splitlines():
         if line.startswith("Message: "):

@@ -30,6 +30,7 @@ TITLE_WORDS = 8
 TITLE_CHARS = 60
 HISTORY_PAGE = 200
 MAX_MESSAGE_CHARS = 1_000_000
+INTERRUPTED_AFTER_SECONDS = 15.0  # a live stream flushes every second; silence this long means it died
 MAX_TOOL_STEPS = 5  # model calls per turn that may still use tools; the next one must answer in text
 
 
@@ -45,7 +46,7 @@ def title_from(text: str) -> str:
 
 def clean_user_text(text: str, allow_empty: bool = False) -> str:
     """Remove NUL and other control characters (keeping newlines and tabs); refuse empty messages."""
-    cleaned = "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
+    cleaned = "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and not 127 <= ord(ch) <= 159))  # C0, DEL, C1
     if not cleaned.strip() and not allow_empty:
         raise EmptyMessage("Type a message first: an empty message is not sent.")
     if len(cleaned) > MAX_MESSAGE_CHARS:
@@ -116,10 +117,16 @@ class ChatService:
         with self._sessions.begin() as session:
             repository.update_conversation_settings(session, conversation_id, settings.to_dict(), owner=self._owner)
 
-    def recover_interrupted(self, conversation_id: str) -> None:
-        """Replies left `streaming` by a crashed or killed app become `incomplete`."""
+    def recover_interrupted(self, conversation_id: str, stale_after_seconds: float = INTERRUPTED_AFTER_SECONDS) -> None:
+        """Replies left `streaming` by a crashed or killed app become `incomplete`.
+
+        A reply flushed within `stale_after_seconds` is still streaming somewhere (another tab or
+        instance) and is left alone.
+        """
         with self._sessions.begin() as session:
-            repository.mark_streaming_as_interrupted(session, conversation_id, owner=self._owner)
+            repository.mark_streaming_as_interrupted(
+                session, conversation_id, owner=self._owner, stale_after_seconds=stale_after_seconds
+            )
 
     # messages
 
@@ -295,6 +302,8 @@ class ChatService:
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise repository.InvalidImport(f"The file is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise repository.InvalidImport("The file is not a conversation export: its JSON is nested too deeply.") from None
         if not isinstance(data, dict):
             raise repository.InvalidImport("The file must contain a conversation export (a JSON object).")
         with self._sessions.begin() as session:

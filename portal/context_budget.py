@@ -40,12 +40,14 @@ def fit_to_budget(system: ChatMessage | None, newest_first: Iterable[ChatMessage
     truncated = False
     for message in newest_first:  # consumed lazily: stops reading history once the budget is spent
         cost = estimate_tokens(message)
-        if kept and used + cost > budget_tokens:
+        # The newest turn is always sent whole: a tool loop's latest results with the call that asked for them.
+        in_newest_tool_group = bool(kept) and all(m.role == "tool" for m in kept)
+        if kept and used + cost > budget_tokens and not in_newest_tool_group:
             truncated = True
             break
         kept.append(message)
         used += cost
-    # Drop tool results left at the start without the call that produced them.
+    # An older group cut between its tool results and their call is dropped whole.
     while truncated and kept and kept[-1].role == "tool":
         used -= estimate_tokens(kept.pop())
     kept.reverse()

@@ -47,6 +47,15 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
+    def __reduce__(self):
+        raise TypeError("a Secret is never pickled or serialised")
+
+    def __copy__(self) -> "Secret":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Secret":
+        return self
+
 
 def mask(value: str | None) -> str:
     if not value:
@@ -170,8 +179,15 @@ def offline_connection(endpoint: str) -> Connection:
     )
 
 
-def with_offline_endpoint(settings: AppSettings, endpoint: str) -> AppSettings:
-    connections = tuple(replace(c, endpoint=endpoint) if c.offline else c for c in settings.connections)
+def with_offline_endpoint(settings: AppSettings, endpoint: str, embeddings_models: tuple[str, ...] = ()) -> AppSettings:
+    """Point the offline connection at the running local server; `embeddings_models` are what it
+    serves (e.g. all-MiniLM-L6-v2 when the optional extra is installed), added to the choices."""
+
+    def offline(connection: Connection) -> Connection:
+        models = tuple(dict.fromkeys((*connection.embeddings_models, *embeddings_models)))
+        return replace(connection, endpoint=endpoint, embeddings_models=models)
+
+    connections = tuple(offline(c) if c.offline else c for c in settings.connections)
     return replace(settings, connections=connections)
 
 

@@ -9,6 +9,8 @@ writers and must never touch another owner's data.  Functions take a
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
@@ -169,15 +171,24 @@ def delete_messages_from(session: Session, conversation_id: str, message_id: int
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def mark_streaming_as_interrupted(session: Session, conversation_id: str, *, owner: str = "") -> int:
+def mark_streaming_as_interrupted(
+    session: Session, conversation_id: str, *, owner: str = "", stale_after_seconds: float = 0.0
+) -> int:
     """Turn messages left in ``streaming`` (the app died mid-reply) into
-    ``incomplete``; return how many were changed."""
+    ``incomplete``; return how many were changed.
+
+    ``stale_after_seconds`` spares replies updated more recently than that: a
+    reply still streaming in another tab or instance is flushed every second or
+    so, and must not be marked as interrupted."""
     cid = owned_conversation_id(session, conversation_id, owner)
     if cid is None:
         return 0
+    conditions = [Message.conversation_id == cid, Message.status == "streaming"]
+    if stale_after_seconds > 0:
+        conditions.append(Message.updated_at < utcnow() - timedelta(seconds=stale_after_seconds))
     result = session.execute(
         update(Message)
-        .where(Message.conversation_id == cid, Message.status == "streaming")
+        .where(*conditions)
         .values(status="incomplete", updated_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
