@@ -14,6 +14,7 @@ import streamlit as st
 
 from localserver import RunningServer, ServerConfig
 from localserver import start as start_local_server
+from localserver.catalog import EMBEDDINGS
 from portal.azure_backend import AzureInferenceBackend
 from portal.settings import AppSettings, Connection, Secret, load_settings, with_offline_endpoint
 from portal.tracing import configure_tracing
@@ -52,13 +53,17 @@ def _settings(env_snapshot: tuple[tuple[str, str], ...], secrets_key: str) -> Ap
     _tracing(settings.tracing, settings.tracing_content)
     if settings.needs_offline_server:
         server = _offline_server(settings.offline_words_per_second)
-        settings = with_offline_endpoint(settings, server.url)
+        served = tuple(m.name for m in server.state.models.values() if m.kind == EMBEDDINGS)
+        settings = with_offline_endpoint(settings, server.url, served)
     return settings
 
 
 def get_settings() -> AppSettings:
     relevant = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("AZURE_INFERENCE_", "PORTAL_", "DATABASE_URL"))))
-    return _settings(relevant, repr(sorted(_secrets_as_dict())))
+    # Key on the secrets' values (as a digest), not just their names: Streamlit reloads an edited
+    # secrets.toml, and an edited endpoint or key must not keep the stale settings.
+    secrets_key = hashlib.sha256(repr(_to_plain(_secrets_as_dict())).encode()).hexdigest()
+    return _settings(relevant, secrets_key)
 
 
 def current_connection() -> Connection:

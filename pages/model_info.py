@@ -11,7 +11,7 @@ from portal.settings import INFO_UNSUPPORTED_REASONS, describe_connection
 
 
 @st.cache_data(ttl=300, show_spinner="Probing the endpoint…")
-def _capabilities(connection_name: str):
+def _capabilities(connection_name: str, endpoint: str, models: tuple):  # endpoint and models: an edited connection re-probes
     connection = resources.current_connection()
     return probe_capabilities(resources.get_backend(connection), connection)
 
@@ -53,7 +53,7 @@ def main() -> None:
             kind.metric("Type", info.model_type)
     else:
         st.info(INFO_UNSUPPORTED_REASONS.get(connection.kind, "This endpoint kind has no `/info` route.") + " What the endpoint can do instead:")
-        _capability_table(_capabilities(connection.name))
+        _capability_table(_capabilities(connection.name, connection.endpoint, (connection.chat_model, connection.embeddings_model)))
 
     st.subheader("Client type")
     if st.button("Detect with load_client()", help="load_client() reads /info and picks the SDK client class"):

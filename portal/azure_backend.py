@@ -442,16 +442,15 @@ def instrument_inference(content_recording: bool) -> None:
     from azure.core.settings import settings as azure_settings
 
     azure_settings.tracing_implementation = "opentelemetry"
-    instrumentor = AIInferenceInstrumentor()
-    if instrumentor.is_instrumented():
-        instrumentor.set_content_recording_enabled(content_recording)
-    else:
-        instrumentor.instrument(enable_content_recording=content_recording)
+    # Called again on an instrumented SDK, instrument() only changes the content-recording setting.
+    AIInferenceInstrumentor().instrument(enable_content_recording=content_recording)
 
 
 def uninstrument_inference() -> None:
     from azure.ai.inference.tracing import AIInferenceInstrumentor
+    from azure.core.settings import settings as azure_settings
 
     instrumentor = AIInferenceInstrumentor()
     if instrumentor.is_instrumented():
         instrumentor.uninstrument()
+    azure_settings.tracing_implementation = None  # or azure-core keeps making spans for every HTTP call

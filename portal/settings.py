@@ -134,15 +134,22 @@ def build_connection(name: str, raw: Mapping[str, Any]) -> Connection:
         allowed = ", ".join(k.value for k in EndpointKind)
         raise ConfigError(f"{where}: kind {kind_value!r} is unknown; use one of {allowed}") from None
     key = raw.get("api_key", raw.get("credential"))
-    auth = str(raw.get("auth") or (AUTH_KEY if key else AUTH_ENTRA)).lower()
+    traits = traits_for(kind)
+    # Without a key: Entra ID where the kind accepts it, otherwise no auth (Ollama, vLLM, the local server).
+    default_auth = AUTH_KEY if key else (AUTH_ENTRA if traits.token_scope else AUTH_NONE)
+    auth = str(raw.get("auth") or default_auth).lower()
     if auth not in (AUTH_KEY, AUTH_ENTRA, AUTH_NONE):
         raise ConfigError(f"{where}: auth must be 'key', 'entra' or 'none', not {auth!r}")
     if auth == AUTH_KEY and not key:
         raise ConfigError(f"{where}: auth is 'key' but no api_key is set")
-    traits = traits_for(kind)
+    if kind == EndpointKind.GITHUB_MODELS and not key and not raw.get("auth"):
+        raise ConfigError(f"{where}: github_models endpoints need api_key set to a GitHub personal access token")
     if auth == AUTH_ENTRA:
         if parsed.scheme != "https":
-            raise ConfigError(f"{where}: Entra ID tokens are only sent over https; use an https endpoint or an api_key")
+            raise ConfigError(
+                f"{where}: Entra ID tokens are only sent over https; use an https endpoint, set api_key, "
+                "or auth = \"none\" for a local server without authentication"
+            )
         if traits.token_scope is None:
             raise ConfigError(f"{where}: {kind.value} endpoints do not accept Entra ID; set api_key")
     chat_models = _split_models(raw.get("chat_models"))
@@ -206,7 +213,7 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
         raw_default = {
             "endpoint": endpoint,
             "api_key": key,
-            "auth": setting("AZURE_INFERENCE_AUTH") or (AUTH_KEY if key else AUTH_ENTRA),
+            "auth": setting("AZURE_INFERENCE_AUTH"),  # default: key if set, else Entra ID where the kind takes it
             "kind": setting("AZURE_INFERENCE_KIND"),
             "api_version": setting("AZURE_INFERENCE_API_VERSION"),
             "chat_model": setting("AZURE_INFERENCE_MODEL"),

@@ -9,16 +9,19 @@ attributes (model, token counts, finish reasons).
 from __future__ import annotations
 
 import logging
+import threading
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
-from .azure_backend import instrument_inference
+from .azure_backend import instrument_inference, uninstrument_inference
 
 logger = logging.getLogger(__name__)
 TRACING_MODES = ("off", "console", "otlp")
+_exporting: set[tuple[int, str]] = set()  # (provider id, mode) pairs that already have an exporter
+_lock = threading.Lock()
 
 
 def _exporter(mode: str) -> SpanExporter:
@@ -36,11 +39,19 @@ def configure_tracing(mode: str, content_recording: bool = False) -> bool:
         raise ValueError(f"PORTAL_TRACING must be one of {', '.join(TRACING_MODES)}, not {mode!r}")
     if mode == "off":
         return False
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        provider = TracerProvider(resource=Resource.create({"service.name": "azure-ai-foundry-portal"}))
-        trace.set_tracer_provider(provider)
-    provider.add_span_processor(BatchSpanProcessor(_exporter(mode)))
-    instrument_inference(content_recording)
+    with _lock:
+        provider = trace.get_tracer_provider()
+        if not isinstance(provider, TracerProvider):  # OpenTelemetry allows setting it once per process
+            provider = TracerProvider(resource=Resource.create({"service.name": "azure-ai-foundry-portal"}))
+            trace.set_tracer_provider(provider)
+        # Idempotent: a cleared Streamlit resource cache calls this again, and a second exporter
+        # for the same mode would export every span twice.
+        if (id(provider), mode) not in _exporting:
+            provider.add_span_processor(BatchSpanProcessor(_exporter(mode)))
+            _exporting.add((id(provider), mode))
+        # instrument_inference fails when the SDK is already instrumented (it calls a method the
+        # public AIInferenceInstrumentor does not have), so start from an uninstrumented SDK.
+        uninstrument_inference()
+        instrument_inference(content_recording)
     logger.info("tracing on (%s), content recording %s", mode, "on" if content_recording else "off")
     return True

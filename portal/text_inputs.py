@@ -1,0 +1,152 @@
+"""Where the explorer's texts come from: pasted lines, an uploaded CSV or TXT file, or chat history.
+
+Each source becomes a `TextSet` (texts plus optional labels), cleaned the same way: control
+characters removed, blank entries dropped, at most `MAX_TEXTS` kept (the set says how many were
+dropped or cut, so the page can say so).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from storage import repository
+from storage.records import ConversationRecord
+
+MAX_TEXTS = 20_000
+MAX_FILE_BYTES = 50 * 1024 * 1024
+CONVERSATION_CHOICES = 200
+TEXT_COLUMN_NAMES = ("text", "sentence", "content", "document", "body", "message")
+
+
+class TextInputError(ValueError):
+    """The input cannot be read; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class TextSet:
+    texts: tuple[str, ...]
+    labels: tuple[str, ...] | None = None
+    source: str = ""
+    dropped: int = 0  # blank entries removed
+    cut: int = 0  # entries beyond MAX_TEXTS
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def clean_text(text: str) -> str:
+    """Control characters (except tab and newline) removed, surrounding space stripped."""
+    return "".join(ch for ch in str(text) if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127)).strip()
+
+
+def _build(texts: Sequence[str], labels: Sequence[str] | None, source: str, limit: int) -> TextSet:
+    kept_texts: list[str] = []
+    kept_labels: list[str] = []
+    dropped = 0
+    for position, raw in enumerate(texts):
+        text = clean_text(raw)
+        if not text:
+            dropped += 1
+            continue
+        kept_texts.append(text)
+        if labels is not None:
+            kept_labels.append(clean_text(labels[position]) or "(none)")
+    cut = max(0, len(kept_texts) - limit)
+    return TextSet(
+        texts=tuple(kept_texts[:limit]),
+        labels=tuple(kept_labels[:limit]) if labels is not None else None,
+        source=source,
+        dropped=dropped,
+        cut=cut,
+    )
+
+
+def from_pasted(text: str, limit: int = MAX_TEXTS) -> TextSet:
+    """One text per non-blank line."""
+    return _build(text.splitlines(), None, "pasted lines", limit)
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def read_table(data: bytes, filename: str) -> pd.DataFrame:
+    """An uploaded file as a table of strings: CSV (delimiter sniffed) or TXT (one `text` per line)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise TextInputError(f"The file is {len(data) / 1e6:,.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:,.0f} MB.")
+    content = _decode(data)
+    if not filename.lower().endswith(".csv"):
+        return pd.DataFrame({"text": content.splitlines()}, dtype=str)
+    try:
+        dialect = csv.Sniffer().sniff(content[:64_000], delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        frame = pd.read_csv(io.StringIO(content), sep=delimiter, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise TextInputError(f"The CSV file could not be read: {exc}") from None
+    if frame.empty or not len(frame.columns):
+        raise TextInputError("The CSV file has no rows.")
+    frame.columns = [str(column) for column in frame.columns]
+    return frame
+
+
+def default_text_column(frame: pd.DataFrame) -> str:
+    """A column named like text, else the one with the longest values on average."""
+    for column in frame.columns:
+        if column.strip().lower() in TEXT_COLUMN_NAMES:
+            return column
+    lengths = {column: frame[column].astype(str).str.len().mean() for column in frame.columns}
+    return max(lengths, key=lambda column: lengths[column])
+
+
+def from_table(frame: pd.DataFrame, text_column: str, label_column: str | None = None, limit: int = MAX_TEXTS) -> TextSet:
+    if text_column not in frame.columns:
+        raise TextInputError(f"There is no column {text_column!r}.")
+    if label_column is not None and label_column not in frame.columns:
+        raise TextInputError(f"There is no column {label_column!r}.")
+    texts = frame[text_column].astype(str).tolist()
+    labels = frame[label_column].astype(str).tolist() if label_column else None
+    return _build(texts, labels, f"column {text_column!r}", limit)
+
+
+def conversation_choices(session: Session, *, owner: str = "", limit: int = CONVERSATION_CHOICES) -> list[ConversationRecord]:
+    """The owner's most recent conversations, to pick from."""
+    return list(repository.list_conversations(session, owner=owner, limit=limit).items)
+
+
+def from_conversations(
+    session: Session,
+    conversation_ids: Sequence[str],
+    *,
+    owner: str = "",
+    roles: Sequence[str] = ("user", "assistant"),
+    limit: int = MAX_TEXTS,
+) -> TextSet:
+    """The messages of the chosen conversations, labelled with the conversation's title.
+
+    Unknown or foreign conversations contribute nothing (the repository scopes by owner).
+    """
+    texts: list[str] = []
+    labels: list[str] = []
+    for conversation_id in conversation_ids:
+        conversation = repository.get_conversation(session, conversation_id, owner=owner)
+        if conversation is None:
+            continue
+        for message in repository.list_messages(session, conversation_id, owner=owner):
+            if message.role in roles:
+                texts.append(message.content)
+                labels.append(conversation.title)
+    return _build(texts, labels, "chat history", limit)

@@ -1,0 +1,104 @@
+"""Fixtures for the connection tests: a fake token credential, and a clean Streamlit app environment.
+
+Only token acquisition is faked (`FakeTokenCredential`): every request goes through the real SDK
+and azure-core pipeline to the real local server over HTTP (or to a closed https port when the
+point is the token, not the answer).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from azure.core.credentials import AccessToken
+from streamlit.runtime.pages_manager import PagesManager
+
+ROOT = Path(__file__).resolve().parents[2]
+FAKE_TOKEN = "fake-entra-token-not-a-secret"
+
+
+class FakeTokenCredential:
+    """A TokenCredential whose get_token records the scopes it was asked for."""
+
+    def __init__(self, token: str = FAKE_TOKEN):
+        self.token = token
+        self.scopes: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str, **kwargs) -> AccessToken:
+        self.scopes.append(scopes)
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+
+class FakeAsyncTokenCredential(FakeTokenCredential):
+    """The async variant (AsyncTokenCredential) for the SDK's aio clients."""
+
+    async def get_token(self, *scopes: str, **kwargs) -> AccessToken:  # type: ignore[override]
+        self.scopes.append(scopes)
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+    async def close(self) -> None:
+        pass
+
+
+class FakeCredentialFactory:
+    """Stands in for `default_token_credential(is_async)`: hands out fakes and remembers them."""
+
+    def __init__(self) -> None:
+        self.sync = FakeTokenCredential()
+        self.async_ = FakeAsyncTokenCredential()
+        self.calls: list[bool] = []
+
+    def __call__(self, is_async: bool = False):
+        self.calls.append(is_async)
+        return self.async_ if is_async else self.sync
+
+
+@pytest.fixture
+def credential_factory() -> FakeCredentialFactory:
+    return FakeCredentialFactory()
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: connections to it are refused at once."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch) -> Iterator[pytest.MonkeyPatch]:
+    """A clean environment for AppTest runs: no inherited AZURE_INFERENCE_*/PORTAL_* settings, a fresh
+    data dir, and empty Streamlit caches (the cached settings and backends are process-wide)."""
+    for name in list(os.environ):
+        if name.startswith(("AZURE_INFERENCE_", "PORTAL_")) or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield monkeypatch
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def router_runs_every_time(monkeypatch) -> None:
+    """Make AppTest re-run the router (streamlit_app.py) on every run, as the real server does.
+
+    AppTest resets `PagesManager.uses_pages_directory` before each run; because this repo has a
+    `pages/` folder next to the entry point, Streamlit then treats the app as a v1 multipage app
+    and, from the second run on, executes the page file directly, skipping the router (no
+    connection picker, no banner). In a running server `st.navigation` has already switched that
+    flag off for good after the first run; this fixture does the same for AppTest.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
