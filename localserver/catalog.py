@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .sentence_model import MINILM_DIMENSIONS, MINILM_MODEL, minilm_available
+
 CHAT = "chat"
 EMBEDDINGS = "embeddings"
 IMAGE_EMBEDDINGS = "image_embeddings"
@@ -38,5 +40,22 @@ BUILTIN_MODELS = (
     ModelEntry(DEFAULT_EMBEDDINGS_MODEL, EMBEDDINGS, "embedding", default_dimensions=384, max_dimensions=3072),
     ModelEntry(DEFAULT_IMAGE_EMBEDDINGS_MODEL, IMAGE_EMBEDDINGS, "image_embeddings", default_dimensions=512, max_dimensions=3072),
 )
+
+# Served only when the optional extra (requirements-minilm.txt) is installed; see sentence_model.py.
+MINILM_EMBEDDINGS_MODEL = MINILM_MODEL
+MINILM_ENTRY = ModelEntry(
+    MINILM_EMBEDDINGS_MODEL,
+    EMBEDDINGS,
+    "embedding",
+    provider="sentence-transformers",
+    default_dimensions=MINILM_DIMENSIONS,
+    max_dimensions=MINILM_DIMENSIONS,
+)
+
+
+def default_models() -> tuple[ModelEntry, ...]:
+    """The built-in models, plus all-MiniLM-L6-v2 when sentence-transformers and its weights are installed."""
+    return BUILTIN_MODELS + ((MINILM_ENTRY,) if minilm_available() else ())
+
 
 OPERATION_NAMES = {CHAT: "chatCompletion", EMBEDDINGS: "embeddings", IMAGE_EMBEDDINGS: "imageEmbeddings"}

@@ -1,5 +1,7 @@
 """`local-embed` and `local-image-embed`: deterministic embeddings that need no model weights.
 
+(`all-MiniLM-L6-v2`, a real model from the optional extra, lives in `sentence_model.py`.)
+
 `local-embed` hashes words and character trigrams into a vector of the requested size and
 L2-normalises it (the "hashing trick"): identical texts score 1.0 and texts that share words score
 higher than unrelated ones. It is lexical, not semantic. `local-image-embed` embeds the decoded pixels
@@ -17,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from .media import decode_data_url, load_image
+from .sentence_model import MINILM_MODEL, embed_texts_minilm
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 TRIGRAM_WEIGHT = 0.5
@@ -49,6 +52,13 @@ def embed_text(text: str, dimensions: int) -> np.ndarray:
 
 def embed_texts(texts: list[str], dimensions: int) -> np.ndarray:
     return np.stack([embed_text(text, dimensions) for text in texts]) if texts else np.zeros((0, dimensions), np.float32)
+
+
+def embed_texts_with(model: str, texts: list[str], dimensions: int) -> np.ndarray:
+    """Embed with the named text model: all-MiniLM-L6-v2 (optional extra) or the hashed `local-embed`."""
+    if model == MINILM_MODEL:
+        return embed_texts_minilm(texts, dimensions)
+    return embed_texts(texts, dimensions)
 
 
 _THUMBNAIL = 16

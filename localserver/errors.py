@@ -107,6 +107,16 @@ def rate_limited(retry_after: int) -> AzureError:
     )
 
 
+def rate_limited_ms(retry_after_ms: int) -> AzureError:
+    """A 429 with a sub-second wait: `retry-after-ms` exact, `Retry-After` rounded up to whole seconds."""
+    seconds = max(1, -(-retry_after_ms // 1000))
+    return AzureError(
+        429,
+        {"error": {"code": "429", "message": f"Rate limit is exceeded. Try again in {seconds} seconds."}},
+        headers={"Retry-After": str(seconds), "retry-after-ms": str(retry_after_ms)},
+    )
+
+
 def internal_error() -> AzureError:
     return AzureError(500, error_body("InternalServerError", "The server had an error while processing your request.", 500))
 

@@ -4,9 +4,10 @@ import streamlit as st
 
 from components import resources, state
 from components.chat_actions import conversation_actions, import_box, take_pending_reply
-from components.conversation_sidebar import conversation_sidebar
+from components.conversation_sidebar import conversation_sidebar, open_conversation, requested_conversation_id
 from components.message_view import render_message
 from components.reply_view import stream_turn
+from components.router_guard import require_router
 from components.services import chat_service
 from components.settings_form import settings_form
 from components.uploads import prepare_uploads
@@ -19,12 +20,13 @@ MORE_STEP = 50
 
 
 def main() -> None:
+    require_router()
     service = chat_service()
-    conversation_id = st.query_params.get(state.CONVERSATION_QUERY_PARAM)
+    conversation_id = requested_conversation_id()
     conversation = service.get_conversation(conversation_id)
     if conversation_id and conversation is None:
         st.warning("That conversation does not exist or is not yours. Start a new chat or pick one from the sidebar.")
-        conversation_id = None
+        open_conversation(None)
     conversation_sidebar(service, conversation)
     import_box(service)
     stored = ChatSettings.from_dict(conversation.settings if conversation else None)
@@ -62,7 +64,7 @@ def main() -> None:
         except EmptyMessage as exc:
             st.warning(str(exc))
             return
-        st.query_params[state.CONVERSATION_QUERY_PARAM] = user_message.conversation_id
+        open_conversation(user_message.conversation_id)
         render_message(user_message)
         stream_turn(service, user_message.conversation_id, settings)
     elif take_pending_reply(conversation.id if conversation else None):

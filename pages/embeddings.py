@@ -1,26 +1,42 @@
-"""Embeddings similarity explorer (first cut: embed pasted lines and show their cosine similarity)."""
+"""Embeddings similarity explorer: embed texts (cached, batched, concurrent), then map, search, compare, export."""
 
 import streamlit as st
 
-from components import resources
-from portal.backend import EmbeddingOptions
+from components import embedding_inputs, embedding_run, embedding_views, resources
+from components import embedding_state as keys
+from components.router_guard import require_router
 from portal.errors import InferenceError
-from portal.similarity import cosine_matrix
 
 
 def main() -> None:
+    require_router()
     st.title("Embeddings")
+    st.caption(
+        "Embed texts with the connection's embeddings model, then explore them: a 2D/3D map coloured by label or "
+        "cluster, nearest-neighbour search, a similarity heatmap, and CSV exports. Vectors are cached, so "
+        "embedding the same texts again costs nothing."
+    )
     connection = resources.current_connection()
-    text = st.text_area("Texts, one per line", "A man is eating food.\nA man is eating a piece of bread.\nA man is riding a horse.")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if st.button("Embed", type="primary", disabled=not lines):
-        try:
-            batch = resources.get_backend(connection).embed(lines, EmbeddingOptions(model=connection.embeddings_model))
-        except InferenceError as exc:
-            st.error(exc.user_message())
-            return
-        st.caption(f"{len(batch.vectors)} vectors of {len(batch.vectors[0])} dimensions from `{batch.model}`")
-        st.dataframe(cosine_matrix(lines, batch.vectors))
+    explorer = keys.explorer(connection)
+    spec, policy = embedding_inputs.options_form(connection)
+    embedding_run.report_interrupted(explorer)
+
+    text_set = embedding_inputs.text_source(explorer)
+    if st.button("Embed", type="primary", disabled=text_set is None, icon=":material/scatter_plot:"):
+        embedding_run.embed_with_progress(explorer, text_set, spec, policy)
+
+    corpus = st.session_state.get(keys.CORPUS)
+    if corpus is None:
+        st.info("Choose texts and press **Embed** to see them on a map.")
+        return
+    corpus_texts, corpus_spec = corpus
+    try:
+        outcome = explorer.load(corpus_texts.texts, corpus_spec)
+    except InferenceError as exc:
+        st.error(exc.user_message())
+        return
+    st.divider()
+    embedding_views.render(explorer, corpus_texts, corpus_spec, outcome)
 
 
 main()

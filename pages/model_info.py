@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import resources
 from components.figures import latency_figure
+from components.router_guard import require_router
 from portal.errors import ErrorKind, InferenceError
 from portal.probes import latency_probe, probe_capabilities
 from portal.settings import INFO_UNSUPPORTED_REASONS, describe_connection
@@ -31,6 +32,7 @@ def _capability_table(results) -> None:
 
 
 def main() -> None:
+    require_router()
     st.title("Model info")
     connection = resources.current_connection()
     backend = resources.get_backend(connection)

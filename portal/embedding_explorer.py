@@ -27,6 +27,8 @@ from .text_inputs import TextSet
 
 CORPUS, QUERY = "document", "query"
 ENCODINGS = ("float", "base64")
+ROLE_INPUT_TYPES, TEXT_INPUT_TYPE, NO_INPUT_TYPE = "query/document", "text", "none"
+INPUT_TYPE_CHOICES = (ROLE_INPUT_TYPES, TEXT_INPUT_TYPE, NO_INPUT_TYPE)  # "none": for models that reject input_type
 SEMANTIC_OFFLINE_MODEL = "all-MiniLM-L6-v2"  # served by the local server when the optional extra is installed
 
 
@@ -64,7 +66,7 @@ class EmbeddingSpec:
     model: str | None = None
     dimensions: int | None = None
     truncate_locally: bool = False
-    send_input_type: bool = True  # "query" for the search box, "document" for the corpus
+    input_types: str = ROLE_INPUT_TYPES  # ROLE_INPUT_TYPES, "text" for everything, or NO_INPUT_TYPE
     # base64 by default: the SDK's float path re-serialises every vector on attribute access and
     # costs ~15x more client CPU (100 ms vs 6 ms per 64 vectors of 384 floats, measured locally).
     encoding_format: str = "base64"
@@ -74,12 +76,14 @@ class EmbeddingSpec:
             raise ValueError("dimensions must be at least 1")
         if self.encoding_format not in ENCODINGS:
             raise ValueError(f"encoding_format must be one of {ENCODINGS}")
+        if self.input_types not in INPUT_TYPE_CHOICES:
+            raise ValueError(f"input_types must be one of {INPUT_TYPE_CHOICES}")
 
     def options(self, role: str = CORPUS) -> EmbeddingOptions:
         return EmbeddingOptions(
             model=self.model,
             dimensions=None if self.truncate_locally else self.dimensions,
-            input_type=role if self.send_input_type else None,
+            input_type=role if self.input_types == ROLE_INPUT_TYPES else (None if self.input_types == NO_INPUT_TYPE else "text"),
             encoding_format=self.encoding_format,
         )
 

@@ -220,7 +220,7 @@ class _Job:
             self.counts["splits"] += 1
             return
         if splittable and (self.vectors or self.progress.cached):
-            self.failed[batch[0]] = error.user_message()
+            self.failed[batch[0]] = error.message + (f" (HTTP {error.status_code})" if error.status_code else "")
             return
         if splittable:
             preview = self.texts_by_hash[batch[0]][:80]

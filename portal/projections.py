@@ -33,9 +33,7 @@ class Projection:
     def note(self) -> str:
         if not self.sampled:
             return f"{self.method} of all {self.total:,} points."
-        return (
-            f"{self.method} ran on a random sample of {len(self.indices):,} of {self.total:,} points (cap {len(self.indices):,})."
-        )
+        return f"{self.method} ran on a random sample of {len(self.indices):,} of {self.total:,} points."
 
 
 def umap_available() -> bool:

@@ -1,4 +1,4 @@
-"""SQLAlchemy ORM models: the ``conversations`` and ``messages`` tables.
+"""SQLAlchemy ORM models: ``conversations``, ``messages`` and the ``embedding_cache``.
 
 Why this module exists: it is the single Python description of the schema,
 used by the repository for queries and by Alembic autogenerate to detect drift.
@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -95,3 +96,35 @@ class Message(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+
+
+class EmbeddingCacheEntry(Base):
+    """One cached embedding: the float32 vector a model returned for one text under one setting.
+
+    The key is (owner, model_key, dimensions, input_type, text_hash); ``dimensions`` 0 means the
+    model's default size and ``input_type`` "" means none was sent (NULLs would never collide in a
+    unique index, so "unset" is spelled as a value).  ``vector`` holds little-endian float32 bytes.
+    """
+
+    __tablename__ = "embedding_cache"
+
+    id: Mapped[int] = mapped_column(MessageId, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")
+    model_key: Mapped[str] = mapped_column(String(500), nullable=False)
+    dimensions: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    input_type: Mapped[str] = mapped_column(String(16), nullable=False, default="", server_default="")
+    text_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index(
+            "ux_embedding_cache_key",
+            "owner",
+            "model_key",
+            "dimensions",
+            "input_type",
+            "text_hash",
+            unique=True,
+        ),
+    )

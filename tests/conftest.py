@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
+
 from localserver import RunningServer, ServerConfig, start  # noqa: E402
 
 TEST_API_KEY = "local-test-key-not-a-secret"
@@ -30,3 +32,22 @@ def keyed_server() -> RunningServer:
     server = start(config=ServerConfig(api_key=TEST_API_KEY, words_per_second=0))
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def router_runs_every_time(monkeypatch) -> None:
+    """Make AppTest re-run the router (streamlit_app.py) on every run, as the real server does.
+
+    AppTest resets `PagesManager.uses_pages_directory` before each run; because this repo has a
+    `pages/` folder next to the entry point, Streamlit then treats the app as a v1 multipage app
+    and, from the second run on, executes the page file directly, skipping the router (no
+    connection picker, no banner). In a running server `st.navigation` has already switched that
+    flag off for good after the first run; this fixture does the same for AppTest.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -84,10 +84,10 @@ class StreamlitApp:
     def environment(self) -> dict[str, str]:
         return clean_environment({**self._extra_env, "PORTAL_DATA_DIR": str(self.data_dir)})
 
-    def start(self) -> StreamlitApp:
+    def start(self, port: int | None = None) -> StreamlitApp:
         if self.running:
             raise RuntimeError("the app is already running; call restart()")
-        self.port = free_port()
+        self.port = port or free_port()
         self.starts += 1
         command = [
             sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
@@ -134,7 +134,7 @@ class StreamlitApp:
                 last_error = repr(exc)
             time.sleep(0.2)
         raise StreamlitStartupError(
-            f"{health} was not 'ok' within {self._startup_timeout:.0f} s (last: {last_error})\n{self.log_tail()}"
+            f"{health} was not 'ok' within {self._startup_timeout:g} s (last: {last_error})\n{self.log_tail()}"
         )
 
     def stop(self) -> None:
@@ -151,10 +151,12 @@ class StreamlitApp:
             self._log_file.close()
             self._log_file = None
 
-    def restart(self) -> StreamlitApp:
-        """A new process on the same data directory (and a new port: the old URL is gone)."""
+    def restart(self, *, keep_port: bool = True) -> StreamlitApp:
+        """A new process on the same data directory; by default on the same port, so that the very
+        same URL (with its `?c=`) can be reloaded. `keep_port=False` picks a new free port."""
+        port = self.port if keep_port else None
         self.stop()
-        return self.start()
+        return self.start(port)
 
     def cleanup(self) -> None:
         self.stop()

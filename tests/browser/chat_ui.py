@@ -10,8 +10,11 @@ from playwright.sync_api import Locator, Page, expect
 MESSAGES = '[data-testid="stChatMessage"]'
 CHAT_INPUT = '[data-testid="stChatInputTextArea"]'
 SUBMIT_BUTTON = '[data-testid="stChatInputSubmitButton"]'
+# While a script runs, submit_mode="stop" swaps the submit button for this one (Streamlit 1.67).
+STOP_BUTTON = '[data-testid="stChatInputStopButton"]'
 NAV_LINKS = '[data-testid="stSidebarNav"] a'
 EXCEPTION = '[data-testid="stException"]'
+APP_ROOT = '[data-testid="stApp"]'
 ASSISTANT_AVATAR = '[data-testid="stChatMessageAvatarAssistant"]'
 USER_AVATAR = '[data-testid="stChatMessageAvatarUser"]'
 CAPTION = '[data-testid="stCaptionContainer"]'
@@ -57,5 +60,11 @@ def conversation_id(page: Page) -> str:
     return parse_qs(urlparse(page.url).query)["c"][0]
 
 
+def wait_until_idle(page: Page) -> None:
+    """The script run has ended (Streamlit marks the app root with its script state)."""
+    expect(page.locator(APP_ROOT)).to_have_attribute("data-test-script-state", "notRunning")
+
+
 def expect_no_exception(page: Page) -> None:
+    wait_until_idle(page)
     expect(page.locator(EXCEPTION)).to_have_count(0)

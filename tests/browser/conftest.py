@@ -28,7 +28,7 @@ EXPECT_TIMEOUT_MS = 15_000
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).resolve().parent
     for item in items:
-        if Path(str(item.fspath)).resolve().is_relative_to(here):
+        if item.path.resolve().is_relative_to(here):
             item.add_marker(pytest.mark.browser)
 
 
@@ -46,8 +46,8 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def browser(chromium_path: str):
+@pytest.fixture(scope="module")  # not session: Playwright's sync API keeps an event loop running in the
+def browser(chromium_path: str):  # main thread while open, which breaks asyncio.run() in later test modules
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
@@ -70,9 +70,31 @@ def app():
         portal.cleanup()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _save_artifacts(contexts: list, directory: Path) -> list[str]:
+    saved = []
+    for c_index, context in enumerate(contexts):
+        for p_index, open_page in enumerate(context.pages):
+            stem = directory / f"context{c_index}-page{p_index}"
+            try:
+                open_page.screenshot(path=f"{stem}.png", full_page=True)
+                Path(f"{stem}.html").write_text(open_page.content(), "utf-8")
+                saved.append(f"{stem}.png ({open_page.url})")
+            except Exception as exc:  # noqa: BLE001 (diagnostics must not hide the real failure)
+                saved.append(f"{stem}: could not save ({exc})")
+    return saved
+
+
 @pytest.fixture
-def new_context(browser):
-    """Open more isolated browser contexts (own cookies, storage, Streamlit session) within one test."""
+def new_context(browser, request: pytest.FixtureRequest, tmp_path: Path):
+    """Open more isolated browser contexts (own cookies, storage, Streamlit session) within one test.
+    On failure a screenshot and the HTML of every open page are saved in the test's tmp_path."""
     contexts = []
 
     def make():
@@ -82,6 +104,10 @@ def new_context(browser):
         return context
 
     yield make
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for line in _save_artifacts(contexts, tmp_path):
+            print(f"browser artifact: {line}")
     for context in contexts:
         context.close()
 

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from azure.core.credentials import AccessToken
-from streamlit.runtime.pages_manager import PagesManager
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_TOKEN = "fake-entra-token-not-a-secret"
@@ -85,20 +84,4 @@ def app_env(tmp_path, monkeypatch) -> Iterator[pytest.MonkeyPatch]:
     st.cache_data.clear()
 
 
-@pytest.fixture
-def router_runs_every_time(monkeypatch) -> None:
-    """Make AppTest re-run the router (streamlit_app.py) on every run, as the real server does.
 
-    AppTest resets `PagesManager.uses_pages_directory` before each run; because this repo has a
-    `pages/` folder next to the entry point, Streamlit then treats the app as a v1 multipage app
-    and, from the second run on, executes the page file directly, skipping the router (no
-    connection picker, no banner). In a running server `st.navigation` has already switched that
-    flag off for good after the first run; this fixture does the same for AppTest.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -93,7 +93,7 @@ def test_kind_can_be_overridden_and_auth_none_is_allowed_for_local_servers() -> 
             {"endpoint": "https://aoai.openai.azure.com/openai/deployments/gpt-4o?api-version=2024-06-01", "api_key": KEY},
             "remove the query string from the endpoint",
         ),
-        ({"endpoint": "https://models.github.ai/inference", "chat_model": "gpt-4o"}, "github_models endpoints do not accept Entra ID"),
+        ({"endpoint": "https://models.github.ai/inference", "chat_model": "gpt-4o"}, "github_models endpoints need api_key set to a GitHub personal access token"),
         ({"endpoint": "https://phi.eastus2.models.ai.azure.com", "auth": "key"}, "auth is 'key' but no api_key is set"),
         ({"endpoint": "https://phi.eastus2.models.ai.azure.com", "auth": "password"}, "auth must be 'key', 'entra' or 'none'"),
         ({"endpoint": "https://phi.eastus2.models.ai.azure.com", "api_key": KEY, "kind": "mainframe"}, "kind 'mainframe' is unknown"),

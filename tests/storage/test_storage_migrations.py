@@ -33,9 +33,9 @@ def test_upgrade_from_empty_creates_tables_matching_the_models(
 
     upgrade_to_head(empty_engine)
 
-    assert current_revision(empty_engine) == _head() == "0001"
+    assert current_revision(empty_engine) == _head() == "0002"
     inspector = inspect(empty_engine)
-    assert {"conversations", "messages", "alembic_version"} <= set(inspector.get_table_names())
+    assert {"conversations", "messages", "embedding_cache", "alembic_version"} <= set(inspector.get_table_names())
     assert {ix["name"] for ix in inspector.get_indexes("conversations")} >= {
         "ix_conversations_owner_updated_at",
         "ix_conversations_owner_title",
@@ -88,7 +88,7 @@ def test_downgrade_to_base_removes_the_schema(engine: Engine) -> None:
 
     assert current_revision(engine) is None
     tables = set(inspect(engine).get_table_names())
-    assert not {"conversations", "messages"} & tables
+    assert not {"conversations", "messages", "embedding_cache"} & tables
 
 
 _MIGRATE_SCRIPT = """

@@ -1,0 +1,102 @@
+"""Shared pieces for benchmarks: results, percentiles, the table, the machine description."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Result:
+    number: int
+    name: str
+    value: float
+    unit: str
+    target: str
+    met: bool | None  # None: informational, no target
+    baseline: float | None = None
+    ratio: float | None = None  # value / baseline (or baseline / value where "x faster")
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def timed(function, *args, **kwargs) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = function(*args, **kwargs)
+    return (time.perf_counter() - started) * 1000, value
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){memory}, Python {platform.python_version()}, {platform.system()}"
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def markdown_table(results: list[Result]) -> str:
+    lines = [
+        "| # | benchmark | result | baseline | ratio | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        met = "" if r.met is None else ("yes" if r.met else "**no**")
+        ratio = f"{r.ratio:.2f}x" if r.ratio is not None else ""
+        baseline = f"{_fmt(r.baseline)} {r.unit}" if r.baseline is not None else ""
+        lines.append(f"| {r.number} | {r.name} | {_fmt(r.value)} {r.unit} | {baseline} | {ratio} | {r.target} | {met} |")
+    return "\n".join(lines)
+
+
+def write_results(results: list[Result], started: float) -> tuple[Path, Path]:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "machine": machine(),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "duration_s": round(time.time() - started, 1),
+        "results": [asdict(r) for r in results],
+    }
+    json_path = RESULTS_DIR / "latest.json"
+    json_path.write_text(json.dumps(payload, indent=2))
+    md_path = RESULTS_DIR / "latest.md"
+    md_path.write_text(f"Machine: {payload['machine']}; run took {payload['duration_s']} s.\n\n" + markdown_table(results) + "\n")
+    return json_path, md_path

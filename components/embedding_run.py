@@ -1,0 +1,81 @@
+"""Run an embedding job with a progress bar, and tell the user what an interrupted job kept.
+
+Cancelling is a rerun: pressing "Cancel" (or "Stop", or any widget) makes Streamlit raise a
+control exception at the next UI update inside the progress callback, which ends the job. Each
+finished batch is already in the database cache, so nothing is lost; the `RUNNING` marker set
+before the job is still there on the next run, which is how the page knows to report it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
+from portal.embedding_jobs import CANCELLED, COMPLETE, BatchPolicy, EmbeddingOutcome, JobProgress
+from portal.text_inputs import TextSet
+
+from . import embedding_state as keys
+
+UI_UPDATE_SECONDS = 0.2
+
+
+def report_interrupted(explorer: EmbeddingExplorer) -> None:
+    """If the last run's job never finished, say how many texts it kept (and that Embed resumes)."""
+    running = st.session_state.pop(keys.RUNNING, None)
+    if running is None:
+        return
+    text_set, spec = running
+    kept = explorer.kept_count(text_set.texts, spec)
+    total = len(set(text_set.texts))
+    how = "cancelled" if st.session_state.get(keys.CANCEL) else "interrupted"
+    st.warning(
+        f"The embedding run was {how}: {kept:,} of {total:,} texts were embedded and kept in the cache. "
+        "Press **Embed** again to embed only the rest.",
+        icon=":material/pause_circle:",
+    )
+
+
+def embed_with_progress(
+    explorer: EmbeddingExplorer, text_set: TextSet, spec: EmbeddingSpec, policy: BatchPolicy
+) -> EmbeddingOutcome:
+    st.session_state[keys.CORPUS] = (text_set, spec)
+    st.session_state[keys.RUNNING] = (text_set, spec)
+    bar = st.progress(0.0, text="Looking up the cache…")
+    st.button("Cancel", key=keys.CANCEL, help="Stops the job; every finished batch is kept.")
+    last_update = 0.0
+
+    def on_progress(progress: JobProgress) -> None:
+        nonlocal last_update
+        now = time.monotonic()
+        if now - last_update >= UI_UPDATE_SECONDS or progress.done == progress.total:
+            last_update = now
+            bar.progress(progress.fraction, text=progress.describe())
+
+    outcome = explorer.embed(text_set.texts, spec, policy=policy, on_progress=on_progress)
+    st.session_state.pop(keys.RUNNING, None)
+    bar.progress(outcome.progress.fraction, text=outcome.progress.describe())
+    report_outcome(outcome)
+    return outcome
+
+
+def report_outcome(outcome: EmbeddingOutcome) -> None:
+    progress = outcome.progress
+    if outcome.status == COMPLETE and not outcome.failed:
+        detail = f"{progress.embedded:,} embedded, {progress.cached:,} from the cache"
+        if progress.retries or progress.splits:
+            detail += f"; {progress.retries:,} rate-limit retries, {progress.splits:,} batches split"
+        st.success(
+            f"Embedded {len(outcome.indices):,} texts ({detail}; {progress.requests:,} requests).", icon=":material/check:"
+        )
+    elif outcome.status == CANCELLED:
+        st.warning(f"Cancelled: {len(outcome.indices):,} of {len(outcome.texts):,} texts have vectors and were kept.")
+    if outcome.error is not None:
+        st.error(
+            f"{outcome.error.user_message()} {len(outcome.indices):,} of {len(outcome.texts):,} texts have vectors and were kept."
+        )
+    if outcome.failed:
+        with st.expander(f"{len(outcome.failed):,} texts were rejected by the endpoint", icon=":material/error:"):
+            for failure in outcome.failed[:50]:
+                st.markdown(f"- `{failure.text[:120]}`: {failure.message}")

@@ -1,0 +1,45 @@
+"""Session-state keys of the embeddings explorer, and its per-session service (cheap; never cached).
+
+Session state holds the user's inputs only (the texts and the chosen settings); vectors live in
+the database cache and are reloaded from there on every rerun.
+"""
+
+from __future__ import annotations
+
+from portal.embedding_explorer import EmbeddingExplorer
+from portal.settings import Connection
+
+from . import resources, services
+
+CORPUS = "emb_corpus"  # (TextSet, EmbeddingSpec) the views show, set when a job starts
+RUNNING = "emb_running"  # (TextSet, EmbeddingSpec) while a job runs; still set on the next run = interrupted
+CANCEL = "emb_cancel"  # the cancel button
+SOURCE = "emb_source"
+PASTE = "emb_paste"
+UPLOAD = "emb_upload"
+TEXT_COLUMN = "emb_text_column"
+LABEL_COLUMN = "emb_label_column"
+CONVERSATIONS = "emb_conversations"
+ROLES = "emb_roles"
+MODEL = "emb_model"
+DIMENSIONS = "emb_dimensions"
+TRUNCATE_LOCALLY = "emb_truncate_locally"
+INPUT_TYPE = "emb_input_type"
+ENCODING = "emb_encoding"
+BATCH_SIZE = "emb_batch_size"
+CONCURRENCY = "emb_concurrency"
+PROJECTION = "emb_projection"
+PROJECTION_DIMS = "emb_projection_dims"
+COLOUR_BY = "emb_colour_by"
+CLUSTERS = "emb_clusters"
+QUERY = "emb_query"
+TOP_K = "emb_top_k"
+COMPARE_FIRST = "emb_compare_first"
+COMPARE_SECOND = "emb_compare_second"
+EXPORT = "emb_export"
+
+
+def explorer(connection: Connection) -> EmbeddingExplorer:
+    return EmbeddingExplorer(
+        resources.get_sessionmaker(), resources.get_backend(connection), connection, owner=services.current_owner()
+    )

@@ -1,0 +1,188 @@
+"""The explorer's views over embedded texts: search, scatter map, heatmap, compare, export.
+
+Derived data (projections, clusters, neighbours) is cached with `st.cache_data` under the
+corpus fingerprint, so widget changes redraw without recomputing; the vectors themselves are
+passed unhashed (`_vectors`) because hashing 10,000 x 384 floats on every rerun is wasted work.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec, fingerprint
+from portal.embedding_export import points_table, similarity_table, to_csv_bytes
+from portal.embedding_jobs import EmbeddingOutcome
+from portal.errors import InferenceError
+from portal.projections import (
+    PCA,
+    TSNE,
+    TSNE_MAX_POINTS,
+    Projection,
+    available_methods,
+    kmeans_clusters,
+    project,
+    suggested_cluster_count,
+)
+from portal.similarity import HEATMAP_MAX_ITEMS, heatmap_rows, nearest_neighbours, top_k
+from portal.text_inputs import TextSet
+
+from . import embedding_state as keys
+from .figures import scatter_figure, similarity_heatmap
+
+EXPORT_NEIGHBOURS = 5
+
+
+@st.cache_data(show_spinner="Projecting…", max_entries=16)
+def _projection(corpus_id: str, method: str, dims: int, _vectors: np.ndarray) -> Projection:
+    return project(_vectors, method, dims)
+
+
+@st.cache_data(show_spinner="Clustering…", max_entries=16)
+def _clusters(corpus_id: str, k: int, _vectors: np.ndarray) -> np.ndarray:
+    return kmeans_clusters(_vectors, k)
+
+
+@st.cache_data(show_spinner="Finding every text's nearest neighbours…", max_entries=4)
+def _neighbours(corpus_id: str, k: int, _vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return nearest_neighbours(_vectors, k)
+
+
+def _search(
+    explorer: EmbeddingExplorer, spec: EmbeddingSpec, vectors: np.ndarray, texts: list[str], labels: list[str] | None
+) -> dict[int, float]:
+    left, right = st.columns([4, 1])
+    query = left.text_input("Search (nearest neighbours of a query)", key=keys.QUERY, placeholder="a man eats")
+    k = int(right.number_input("Top k", 1, 100, value=5, key=keys.TOP_K))
+    if not query.strip():
+        return {}
+    try:
+        query_vector = explorer.embed_query(query, spec)
+    except InferenceError as exc:
+        st.error(exc.user_message())
+        return {}
+    if query_vector.shape[0] != vectors.shape[1]:
+        st.error("The query vector has a different size from the corpus vectors; embed the corpus again.")
+        return {}
+    rows, scores = top_k(query_vector, vectors, k)
+    table = pd.DataFrame({"rank": np.arange(1, len(rows) + 1), "score": np.round(scores, 4), "text": [texts[i] for i in rows]})
+    if labels is not None:
+        table["label"] = [labels[i] for i in rows]
+    st.dataframe(table, hide_index=True, width="stretch")
+    return {int(row): float(score) for row, score in zip(rows, scores)}
+
+
+def _map(
+    corpus_id: str,
+    vectors: np.ndarray,
+    texts: list[str],
+    labels: list[str] | None,
+    clusters: np.ndarray,
+    highlight: dict[int, float],
+) -> Projection:
+    methods = list(available_methods())
+    colour_choices = (["label"] if labels is not None else []) + ["cluster"]
+    one, two, three = st.columns(3)
+    method = one.selectbox("Projection", methods, index=methods.index(PCA), key=keys.PROJECTION)
+    dims = 3 if two.radio("View", ["2D", "3D"], horizontal=True, key=keys.PROJECTION_DIMS) == "3D" else 2
+    colour_by = three.selectbox("Colour by", colour_choices, key=keys.COLOUR_BY)
+    projection = _projection(corpus_id, method, dims, vectors)
+    position = {int(row): i for i, row in enumerate(projection.indices)}
+    groups = labels if colour_by == "label" and labels is not None else [f"cluster {c}" for c in clusters]
+    shown_texts = [texts[row] for row in projection.indices]
+    shown_groups = [groups[row] for row in projection.indices]
+    shown_highlight = {position[row]: score for row, score in highlight.items() if row in position}
+    figure = scatter_figure(projection.coords, shown_texts, shown_groups, colour_title=colour_by, highlight=shown_highlight)
+    st.plotly_chart(figure, width="stretch", key="emb_scatter")
+    note = projection.note()
+    if method == TSNE and projection.sampled:
+        note += f" t-SNE is slow on large sets, so it is capped at {TSNE_MAX_POINTS:,} points."
+    if len(shown_highlight) < len(highlight):
+        note += f" {len(highlight) - len(shown_highlight)} query neighbours are outside the sample."
+    st.caption(note)
+    return projection
+
+
+def _heatmap(vectors: np.ndarray, texts: list[str], clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rows = heatmap_rows(vectors, clusters, HEATMAP_MAX_ITEMS)
+    matrix = vectors[rows] @ vectors[rows].T
+    st.plotly_chart(similarity_heatmap(matrix, [texts[i] for i in rows]), width="stretch", key="emb_heatmap")
+    sample = (
+        f"a random sample of {len(rows):,} of {len(texts):,} texts (the heatmap is capped at {HEATMAP_MAX_ITEMS:,})"
+        if len(rows) < len(texts)
+        else f"all {len(rows):,} texts"
+    )
+    st.caption(f"Cosine similarity of {sample}, ordered by k-means cluster.")
+    return rows, matrix
+
+
+def _compare(explorer: EmbeddingExplorer, spec: EmbeddingSpec) -> None:
+    with st.form("emb_compare_form", border=False):
+        left, right = st.columns(2)
+        first = left.text_input("First text", key=keys.COMPARE_FIRST)
+        second = right.text_input("Second text", key=keys.COMPARE_SECOND)
+        submitted = st.form_submit_button("Compare")
+    if submitted:
+        try:
+            st.metric("Cosine similarity", f"{explorer.compare(first, second, spec):.4f}")
+        except (InferenceError, ValueError) as exc:
+            st.error(exc.user_message() if isinstance(exc, InferenceError) else str(exc))
+
+
+def _export(
+    corpus_id: str,
+    vectors: np.ndarray,
+    texts: list[str],
+    labels: list[str] | None,
+    clusters: np.ndarray,
+    projection: Projection,
+    heatmap: tuple[np.ndarray, np.ndarray],
+) -> None:
+    if not st.toggle(
+        "Prepare CSV exports",
+        key=keys.EXPORT,
+        help=f"Texts, coordinates, cluster and {EXPORT_NEIGHBOURS} nearest neighbours each.",
+    ):
+        return
+    neighbour_rows, neighbour_scores = _neighbours(corpus_id, EXPORT_NEIGHBOURS, vectors)
+    table = points_table(texts, labels, clusters, projection, neighbour_rows, neighbour_scores)
+    rows, matrix = heatmap
+    left, right = st.columns(2)
+    left.download_button("Points CSV", to_csv_bytes(table), "embeddings_points.csv", "text/csv", icon=":material/download:")
+    right.download_button(
+        f"Similarity matrix CSV ({len(rows):,} texts)",
+        to_csv_bytes(similarity_table([texts[i] for i in rows], matrix), index=True),
+        "similarity_matrix.csv",
+        "text/csv",
+        icon=":material/download:",
+    )
+
+
+def render(explorer: EmbeddingExplorer, text_set: TextSet, spec: EmbeddingSpec, outcome: EmbeddingOutcome) -> None:
+    rows = outcome.indices.tolist()
+    texts = [text_set.texts[i] for i in rows]
+    labels = [text_set.labels[i] for i in rows] if text_set.labels is not None else None
+    vectors = outcome.vectors
+    st.caption(f"{len(texts):,} texts · {outcome.dimensions} dimensions · model `{spec.model or 'endpoint default'}`")
+    if outcome.missing:
+        st.info(f"{outcome.missing:,} of {len(outcome.texts):,} texts have no vector yet; press **Embed** to finish them.")
+    if len(texts) < 2:
+        st.info("Embed at least two texts to see the map.")
+        return
+    corpus_id = f"{fingerprint(text_set.texts, spec)}:{len(rows)}"
+    k = int(
+        st.sidebar.slider(
+            "k-means clusters", 1, min(20, len(texts)), value=suggested_cluster_count(len(texts)), key=keys.CLUSTERS
+        )
+    )
+    clusters = _clusters(corpus_id, k, vectors)
+    st.subheader("Search and map")
+    highlight = _search(explorer, spec, vectors, texts, labels)
+    projection = _map(corpus_id, vectors, texts, labels, clusters, highlight)
+    st.subheader("Similarity heatmap")
+    heatmap = _heatmap(vectors, texts, clusters)
+    st.subheader("Compare two texts")
+    _compare(explorer, spec)
+    st.subheader("Export")
+    _export(corpus_id, vectors, texts, labels, clusters, projection, heatmap)
