@@ -50,10 +50,10 @@ class Secret:
     def __reduce__(self):
         raise TypeError("a Secret is never pickled or serialised")
 
-    def __copy__(self) -> "Secret":
+    def __copy__(self) -> Secret:
         return self
 
-    def __deepcopy__(self, memo: dict) -> "Secret":
+    def __deepcopy__(self, memo: dict) -> Secret:
         return self
 
 

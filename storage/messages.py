@@ -10,7 +10,6 @@ writers and must never touch another owner's data.  Functions take a
 from __future__ import annotations
 
 from datetime import timedelta
-
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
