@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import DBAPIError  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 
 from localserver import RunningServer, ServerConfig, start  # noqa: E402
+from storage.engine import make_engine  # noqa: E402
+from tests.requirements_guard import POSTGRES_URL  # noqa: E402
 
 TEST_API_KEY = "local-test-key-not-a-secret"
 
@@ -51,3 +57,20 @@ def router_runs_every_time(monkeypatch) -> None:
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[tuple[Engine | None, str]]:
+    """An engine on the PostgreSQL test database, or ``None`` and why not."""
+    engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    safe_url = make_url(POSTGRES_URL).render_as_string(hide_password=True)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        engine.dispose()
+        detail = str(exc.orig or exc).strip().splitlines()[0]
+        yield None, f"PostgreSQL is not reachable at {safe_url}: {detail}"
+        return
+    yield engine, ""
+    engine.dispose()

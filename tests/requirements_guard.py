@@ -12,6 +12,9 @@ import os
 
 import pytest
 
+# Where the PostgreSQL the tests need lives (CI: the local server started by .ci/run).
+POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
 
 def require_or_skip(condition: bool, reason: str) -> None:
     """Do nothing if ``condition`` holds; otherwise skip, or fail when

@@ -3,15 +3,12 @@ and the real SDK backend talking HTTP to the local inference server."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import text
 
 from localserver import RunningServer
 from portal.azure_backend import AzureInferenceBackend
@@ -20,26 +17,7 @@ from portal.settings import offline_connection
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from tests.chat.support import ChatDatabase
-from tests.requirements_guard import require_or_skip
-
-POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture(scope="session")
-def chat_postgres_admin() -> Iterator[tuple[Engine | None, str]]:
-    """An engine on the PostgreSQL test database, or None and why not."""
-    engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    safe_url = make_url(POSTGRES_URL).render_as_string(hide_password=True)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except DBAPIError as exc:
-        engine.dispose()
-        detail = str(exc.orig or exc).strip().splitlines()[0]
-        yield None, f"PostgreSQL is not reachable at {safe_url}: {detail}"
-        return
-    yield engine, ""
-    engine.dispose()
+from tests.requirements_guard import POSTGRES_URL, require_or_skip
 
 
 def _migrated(backend: str, url: str, connect_args: dict) -> ChatDatabase:
@@ -49,14 +27,14 @@ def _migrated(backend: str, url: str, connect_args: dict) -> ChatDatabase:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def chat_db(request: pytest.FixtureRequest, tmp_path: Path, chat_postgres_admin) -> Iterator[ChatDatabase]:
+def chat_db(request: pytest.FixtureRequest, tmp_path: Path, postgres_admin) -> Iterator[ChatDatabase]:
     """A migrated database: a SQLite file in tmp_path, or a throw-away PostgreSQL schema."""
     if request.param == "sqlite":
         db = _migrated("sqlite", f"sqlite:///{(tmp_path / 'portal.db').as_posix()}", {})
         yield db
         db.dispose()
         return
-    admin, reason = chat_postgres_admin
+    admin, reason = postgres_admin
     require_or_skip(admin is not None, reason)
     schema = f"t_chat_{uuid.uuid4().hex[:12]}"
     with admin.begin() as connection:

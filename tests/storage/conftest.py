@@ -10,45 +10,23 @@ When PostgreSQL is unreachable those tests skip, or fail if
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.engine import make_engine, make_sessionmaker
+from storage.engine import make_sessionmaker
 from storage.migrate import upgrade_to_head
-from tests.requirements_guard import require_or_skip
+from tests.requirements_guard import POSTGRES_URL, require_or_skip
 from tests.storage.support import TestDatabase
-
-POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
-
-
-@pytest.fixture(scope="session")
-def postgres_admin() -> Iterator[tuple[Engine | None, str]]:
-    """An engine on the PostgreSQL test database, or ``None`` and why not."""
-    engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    safe_url = make_url(POSTGRES_URL).render_as_string(hide_password=True)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except DBAPIError as exc:
-        engine.dispose()
-        detail = str(exc.orig or exc).strip().splitlines()[0]
-        yield None, f"PostgreSQL is not reachable at {safe_url}: {detail}"
-        return
-    yield engine, ""
-    engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
