@@ -73,6 +73,8 @@ def from_pasted(text: str, limit: int = MAX_TEXTS) -> TextSet:
 
 
 def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -85,6 +87,9 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     """An uploaded file as a table of strings: CSV (delimiter sniffed) or TXT (one `text` per line)."""
     if len(data) > MAX_FILE_BYTES:
         raise TextInputError(f"The file is {len(data) / 1e6:,.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:,.0f} MB.")
+    is_utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text" export
+    if not is_utf16 and b"\x00" in data[:65_536]:  # text never holds NUL bytes; an image renamed .csv does
+        raise TextInputError(f"{filename} is not a text file (it contains binary data); upload a CSV or TXT file.")
     content = _decode(data)
     if not filename.lower().endswith(".csv"):
         return pd.DataFrame({"text": content.splitlines()}, dtype=str)

@@ -80,3 +80,17 @@ def test_messages_of_chosen_conversations_labelled_by_title(sessions):
     assert both.texts == ("Do cats purr?", "Yes, cats purr.", "Why did markets fall?")
     assert both.labels == ("Pets", "Pets", "Money")
     assert users_only.texts == ("Do cats purr?",)
+
+
+def test_a_binary_file_renamed_csv_is_refused_with_a_clear_message():
+    import io as _io
+
+    import pytest as _pytest
+    from PIL import Image
+
+    from portal.text_inputs import TextInputError, read_table
+
+    buffer = _io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    with _pytest.raises(TextInputError, match="not a text file"):
+        read_table(buffer.getvalue(), "photo.csv")
