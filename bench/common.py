@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -64,14 +65,32 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){memory}, Python {platform.python_version()}, {platform.system()}"
 
 
+def load_average() -> float:
+    """The 1-minute load average: other work on the machine, recorded with the results."""
+    try:
+        return round(os.getloadavg()[0], 1)
+    except OSError:
+        return float("nan")
+
+
 def _fmt(value: float | None) -> str:
     if value is None:
         return ""
+    if not math.isfinite(value):
+        return "n/a"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:,.1f}"
     return f"{value:,.2f}"
+
+
+def summary_line(payload: dict) -> str:
+    load = payload["load_average"]
+    return (
+        f"{payload['machine']}; run took {payload['duration_s']:.0f} s; "
+        f"load average {load['start']} at the start, {load['end']} at the end."
+    )
 
 
 def markdown_table(results: list[Result]) -> str:
@@ -87,16 +106,30 @@ def markdown_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def write_results(results: list[Result], started: float) -> tuple[Path, Path]:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+def _finite(value: Any) -> Any:
+    """NaN (a benchmark that could not run) becomes null, so the file is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_results(
+    results: list[Result], started: float, directory: Path = RESULTS_DIR, name: str = "latest", start_load: float | None = None
+) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
     payload = {
         "machine": machine(),
+        "load_average": {"start": start_load, "end": load_average()},
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "duration_s": round(time.time() - started, 1),
         "results": [asdict(r) for r in results],
     }
-    json_path = RESULTS_DIR / "latest.json"
-    json_path.write_text(json.dumps(payload, indent=2))
-    md_path = RESULTS_DIR / "latest.md"
-    md_path.write_text(f"Machine: {payload['machine']}; run took {payload['duration_s']} s.\n\n" + markdown_table(results) + "\n")
+    json_path = directory / f"{name}.json"
+    json_path.write_text(json.dumps(_finite(payload), indent=2, default=str, allow_nan=False))
+    md_path = directory / f"{name}.md"
+    md_path.write_text(f"Machine: {summary_line(payload)}\n\n" + markdown_table(results) + "\n")
     return json_path, md_path

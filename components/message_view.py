@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 from portal.response_formats import check_reply
+from portal.safe_markdown import neutralize_links
 from storage.records import MessageRecord
 
 STATUS_MARKERS = {
@@ -86,7 +87,7 @@ def render_message(message: MessageRecord) -> None:
             _tool_result(message)
             return
         if message.content and not _structured(message):
-            st.markdown(message.content)  # unsafe_allow_html stays False: model output is never HTML
+            st.markdown(neutralize_links(message.content))  # never HTML; only http(s)/mailto links stay clickable
         calls = _parts(message).get("tool_calls") or []
         if calls:
             st.caption("Calling " + ", ".join(f"`{c.get('name')}`" for c in calls))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.chat_service import ChatService, ToolStep
+from portal.chat_service import ChatService, PreparedReply, ToolStep
 from portal.chat_settings import ChatSettings
+from portal.outbox import DatabaseUnavailable, Outbox
+from portal.safe_markdown import safe_stream
 from portal.tools import ToolResult
 
 from . import resources
@@ -20,28 +22,49 @@ def tool_block(result: ToolResult) -> None:
         st.code(result.content, language="json")
 
 
-def stream_turn(service: ChatService, conversation_id: str, settings: ChatSettings) -> None:
-    """Stream the reply (and the tool loop); the finally block keeps partial text on stop."""
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
+
+
+def stream_turn(service: ChatService, conversation_id: str, settings: ChatSettings, outbox: Outbox) -> None:
+    """Stream the reply (and the tool loop); the finally block keeps partial text on stop.
+
+    If the database is away before the reply's row exists, nothing is requested and the reply stays
+    due (DatabaseUnavailable goes up to the page); a reply that finishes while it is away waits in
+    the outbox.
+    """
     max_retries = resources.get_settings().max_rate_limit_retries
+    started = False
     with st.chat_message("assistant"):
         notice = st.empty()
 
         def on_wait(seconds: float, attempt: int, error) -> None:
-            notice.info(f"{error.message}. Retrying in {seconds:.0f} s (attempt {attempt} of {max_retries})…")
+            notice.info(f"{error.message}. Retrying in {_seconds(seconds)} (attempt {attempt} of {max_retries})…")
 
-        for step in service.turn(conversation_id, settings, on_wait=on_wait, max_retries=max_retries):
-            if isinstance(step, ToolStep):
-                for result in step.results:
-                    tool_block(result)
-                continue
-            if step.context.truncated:
-                st.caption(
-                    f"The conversation is longer than the context budget: only the latest {step.context.history_kept} "
-                    "messages are sent (the system prompt is always kept)."
-                )
-            try:
-                st.write_stream(step.stream)
-            finally:
-                step.stream.close()  # a stop or closed tab lands here: the partial text is saved as "stopped"
-            notice.empty()
+        steps = service.turn(conversation_id, settings, on_wait=on_wait, max_retries=max_retries, on_unsaved=outbox.queue_reply)
+        try:
+            for step in steps:
+                started = True
+                _show_step(step)
+                notice.empty()
+        except DatabaseUnavailable:
+            if not started:
+                outbox.want_reply(conversation_id)
+            raise
     st.rerun()
+
+
+def _show_step(step: PreparedReply | ToolStep) -> None:
+    if isinstance(step, ToolStep):
+        for result in step.results:
+            tool_block(result)
+        return
+    if step.context.truncated:
+        st.caption(
+            f"The conversation is longer than the context budget: only the latest {step.context.history_kept} "
+            "messages are sent (the system prompt is always kept)."
+        )
+    try:
+        st.write_stream(safe_stream(step.stream))
+    finally:
+        step.stream.close()  # a stop or closed tab lands here: the partial text is saved as "stopped"

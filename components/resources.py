@@ -6,22 +6,25 @@ the SQLAlchemy engine and sessionmaker, the local server. Nothing per-user is ca
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from localserver import RunningServer, ServerConfig
-from localserver import start as start_local_server
-from localserver.catalog import EMBEDDINGS
-from portal.azure_backend import AzureInferenceBackend
 from portal.settings import AppSettings, Connection, Secret, load_settings, with_offline_endpoint
-from portal.tracing import configure_tracing
-from storage.engine import default_database_url, make_engine, make_sessionmaker
-from storage.migrate import upgrade_to_head
 
 from . import state
+
+if TYPE_CHECKING:
+    from localserver.runner import BackgroundServer
+    from portal.azure_backend import AzureInferenceBackend
+
+# The heavy modules (the local server's FastAPI app, the Azure SDK, OpenTelemetry, SQLAlchemy and
+# Alembic) are imported inside the getters that need them: the router imports this module, and
+# every import here delays the first page of a fresh `streamlit run` (benchmark 6).
 
 
 def _secrets_as_dict() -> dict[str, Any]:
@@ -38,12 +41,19 @@ def _to_plain(value: Any) -> Any:
 
 
 @st.cache_resource(show_spinner=False)
-def _offline_server(words_per_second: float) -> RunningServer:
-    return start_local_server(config=ServerConfig(words_per_second=words_per_second))
+def _offline_server(words_per_second: float) -> BackgroundServer:
+    """Bound at once, serving moments later: its imports and start overlap the first page's script."""
+    from localserver.runner import start_in_background
+
+    return start_in_background(words_per_second=words_per_second)
 
 
 @st.cache_resource(show_spinner=False)
 def _tracing(mode: str, content_recording: bool) -> bool:
+    if mode == "off":
+        return False
+    from portal.tracing import configure_tracing
+
     return configure_tracing(mode, content_recording)
 
 
@@ -52,8 +62,10 @@ def _settings(env_snapshot: tuple[tuple[str, str], ...], secrets_key: str) -> Ap
     settings = load_settings(dict(env_snapshot), _to_plain(_secrets_as_dict()))
     _tracing(settings.tracing, settings.tracing_content)
     if settings.needs_offline_server:
+        from localserver.catalog import EMBEDDINGS, default_models
+
         server = _offline_server(settings.offline_words_per_second)
-        served = tuple(m.name for m in server.state.models.values() if m.kind == EMBEDDINGS)
+        served = tuple(m.name for m in default_models() if m.kind == EMBEDDINGS)  # what the server will serve
         settings = with_offline_endpoint(settings, server.url, served)
     return settings
 
@@ -78,6 +90,8 @@ def _secret_digest(secret: Secret) -> str:
 
 @st.cache_resource(show_spinner=False, hash_funcs={Secret: _secret_digest})
 def _backend(connection: Connection, read_timeout_seconds: float) -> AzureInferenceBackend:
+    from portal.azure_backend import AzureInferenceBackend
+
     return AzureInferenceBackend(connection, read_timeout_seconds=read_timeout_seconds)
 
 
@@ -88,12 +102,41 @@ def get_backend(connection: Connection | None = None) -> AzureInferenceBackend:
 
 @st.cache_resource(show_spinner=False)
 def _database(url: str):
+    from storage.engine import make_engine, make_sessionmaker
+    from storage.maintenance import start_maintenance
+    from storage.migrate import upgrade_to_head
+
     engine = make_engine(url)
     upgrade_to_head(engine)
+    start_maintenance(engine)  # SQLite: search-index merges and WAL checkpoints off the request path
     return make_sessionmaker(engine)
 
 
 def get_sessionmaker():
     """The sessionmaker for the configured database, migrated to head on first use."""
+    from storage.engine import default_database_url
+
     settings = get_settings()
     return _database(settings.database_url or default_database_url())
+
+
+_settled_pages: set[str] = set()
+_settle_lock = threading.Lock()
+
+
+def settle_memory(page: str) -> None:
+    """Once per page and process, after the page's first complete run: collect, then freeze what is
+    alive (imported modules, cached clients, the engine) so that later collections skip it.
+
+    Streamlit runs a full collection after every script run (`runner.postScriptGC`). Over this
+    process's few hundred thousand long-lived objects that took 100-300 ms each time, holding the
+    GIL while, for example, the last words of a streamed reply waited to be sent (benchmark 2);
+    with them frozen it takes under a millisecond. What the freeze keeps of the first session's own
+    objects is bounded: it happens once per page.
+    """
+    with _settle_lock:
+        if page in _settled_pages:
+            return
+        _settled_pages.add(page)
+    gc.collect()
+    gc.freeze()

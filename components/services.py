@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from portal.chat_service import ChatService
 
-from . import resources
+from . import auth, resources
 
-ANONYMOUS_OWNER = ""
+ANONYMOUS_OWNER = auth.ANONYMOUS_OWNER
 
 
 def current_owner() -> str:
-    return ANONYMOUS_OWNER
+    """The owner every storage call is scoped by: "" in single-user mode, else `oidc:<iss>:<sub>` of
+    the signed-in user (see components/auth.py; raises `auth.SignInRequired` when signed out)."""
+    return auth.current_owner()
 
 
 def chat_service() -> ChatService:

@@ -90,14 +90,20 @@ def _capabilities_form(stored: ChatSettings, scope: str) -> tuple[tuple[str, ...
         )
         schema_text = ""
         if kind == JSON_SCHEMA:
+            # The example is a placeholder, not a value: choosing "JSON schema" must not switch the
+            # conversation to a schema the user never chose (replacing their previous format).
             current_schema = (stored.response_format or {}).get("json_schema", {}).get("schema")
             schema_text = st.text_area(
-                "JSON schema", value=json.dumps(current_schema, indent=2) if current_schema else EXAMPLE_SCHEMA,
-                key=f"schema_{scope}", height=180,
+                "JSON schema", value=json.dumps(current_schema, indent=2) if current_schema else "",
+                placeholder=EXAMPLE_SCHEMA, key=f"schema_{scope}", height=180,
             )
-        try:
-            response_format = build_response_format(kind, schema_text)
-        except SchemaError as exc:
-            st.error(f"{exc} The previous response format is kept until the schema is valid.")
+        if kind == JSON_SCHEMA and not schema_text.strip():
+            st.info("Paste a JSON schema (the grey text is an example). The previous response format is kept until then.")
             response_format = stored.response_format
+        else:
+            try:
+                response_format = build_response_format(kind, schema_text)
+            except SchemaError as exc:
+                st.error(f"{exc} The previous response format is kept until the schema is valid.")
+                response_format = stored.response_format
     return tuple(tools), response_format, image_detail

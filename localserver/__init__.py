@@ -3,19 +3,34 @@
     from localserver import start
     server = start()            # free port, background thread
     ChatCompletionsClient(endpoint=server.url, credential=AzureKeyCredential("unused"))
+
+The names below are imported on first use (PEP 562), so that importing a light submodule such as
+`localserver.catalog` or `localserver.runner` does not import FastAPI.
 """
 
-from .app import DEFAULT_WORDS_PER_SECOND, ServerConfig, create_app
-from .catalog import DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDINGS_MODEL, DEFAULT_IMAGE_EMBEDDINGS_MODEL
-from .runner import RunningServer, start
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_CHAT_MODEL",
-    "DEFAULT_EMBEDDINGS_MODEL",
-    "DEFAULT_IMAGE_EMBEDDINGS_MODEL",
-    "DEFAULT_WORDS_PER_SECOND",
-    "RunningServer",
-    "ServerConfig",
-    "create_app",
-    "start",
-]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "DEFAULT_CHAT_MODEL": ".catalog",
+    "DEFAULT_EMBEDDINGS_MODEL": ".catalog",
+    "DEFAULT_IMAGE_EMBEDDINGS_MODEL": ".catalog",
+    "DEFAULT_WORDS_PER_SECOND": ".app",
+    "RunningServer": ".runner",
+    "ServerConfig": ".app",
+    "create_app": ".app",
+    "start": ".runner",
+    "start_in_background": ".runner",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value

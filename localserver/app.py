@@ -82,6 +82,18 @@ class ServerConfig:
 
 
 @dataclass
+class StreamTiming:
+    """When a streamed reply's chunks left the server: wall-clock `time.time()` seconds, stamped as
+    each content chunk is handed to the connection, so a client on the same machine can measure how
+    long after the last chunk its last word showed (benchmark 2, `bench/stream_ui.py`)."""
+
+    first_token_at: float | None = None
+    last_token_at: float | None = None
+    finished_at: float | None = None  # after the final event ([DONE], or the last one sent)
+    tokens: int = 0
+
+
+@dataclass
 class RequestRecord:
     method: str
     path: str
@@ -91,6 +103,7 @@ class RequestRecord:
     status: int
     inputs: int = 0
     stream: bool = False
+    timing: StreamTiming | None = None  # streamed chat replies only; filled in while the body streams
 
 
 @dataclass
@@ -179,7 +192,9 @@ def _status_fault(fault: Fault) -> AzureError | None:
     }.get(fault.kind, lambda: None)()
 
 
-async def _paced_stream(plan: ChatPlan, model: str, words_per_second: float, fault: Fault | None) -> AsyncIterator[bytes]:
+async def _paced_stream(
+    plan: ChatPlan, model: str, words_per_second: float, fault: Fault | None, timing: StreamTiming
+) -> AsyncIterator[bytes]:
     cut_after = int(fault.argument or 0) if fault and fault.kind == "cut" else None
     no_done = bool(fault and fault.kind == "nodone")
     delay = 1.0 / words_per_second if words_per_second > 0 else 0.0
@@ -194,12 +209,17 @@ async def _paced_stream(plan: ChatPlan, model: str, words_per_second: float, fau
             elif not delay and sent % 64 == 0:
                 await asyncio.sleep(0)  # let other requests run during a fast, long stream
             first_token = False
-        yield event
+        yield event  # resumes once the chunk has been written to the connection
+        if is_token:
+            timing.last_token_at = time.time()
+            timing.first_token_at = timing.first_token_at or timing.last_token_at
+            timing.tokens += 1
         sent += 1
     if cut_after is not None:
         raise CutConnection()
     if not no_done:
         yield DONE_EVENT
+    timing.finished_at = time.time()
 
 
 async def _truncated_json(body: bytes) -> AsyncIterator[bytes]:
@@ -260,8 +280,9 @@ async def handle_chat(request: Request, state: ServerState, style: str, path_mod
     request.state.stream = bool(body.get("stream"))
     if body.get("stream"):
         words_per_second = directives.words_per_second if directives.words_per_second is not None else config.words_per_second
+        request.state.timing = StreamTiming()
         return StreamingResponse(
-            _paced_stream(plan, entry.name, words_per_second, fault),
+            _paced_stream(plan, entry.name, words_per_second, fault, request.state.timing),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -362,7 +383,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     def make_endpoint(handler, style: str, operation: str):
         async def endpoint(request: Request, path_model: str | None = None) -> Response:
             started = time.perf_counter()
-            request.state.model, request.state.inputs, request.state.stream = None, 0, False
+            request.state.model, request.state.inputs, request.state.stream, request.state.timing = None, 0, False, None
             try:
                 response = await handler(request, state, style, path_model)
             except AzureError as exc:
@@ -377,6 +398,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                     status=response.status_code,
                     inputs=request.state.inputs,
                     stream=request.state.stream,
+                    timing=request.state.timing,
                 )
             )
             response.headers.setdefault("x-request-id", str(uuid.uuid4()))

@@ -32,15 +32,25 @@ def _bucket(feature: str, dimensions: int) -> tuple[int, float]:
     return value % dimensions, (1.0 if (value >> 63) & 1 else -1.0)
 
 
+@lru_cache(maxsize=100_000)
+def _word_features(word: str, dimensions: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """Buckets and weights of a word and its character trigrams (cached: texts repeat words)."""
+    features = [_bucket("w:" + word, dimensions)]
+    padded = f"#{word}#"
+    features += [(index, sign * TRIGRAM_WEIGHT) for index, sign in (_bucket("c:" + padded[i : i + 3], dimensions) for i in range(len(padded) - 2))]
+    indices, weights = zip(*features)
+    return indices, weights
+
+
 def embed_text(text: str, dimensions: int) -> np.ndarray:
-    vector = np.zeros(dimensions, dtype=np.float32)
+    indices: list[int] = []
+    weights: list[float] = []
     for word in _WORD.findall(text.lower()):
-        index, sign = _bucket("w:" + word, dimensions)
-        vector[index] += sign
-        padded = f"#{word}#"
-        for start in range(len(padded) - 2):
-            index, sign = _bucket("c:" + padded[start : start + 3], dimensions)
-            vector[index] += sign * TRIGRAM_WEIGHT
+        word_indices, word_weights = _word_features(word, dimensions)
+        indices += word_indices
+        weights += word_weights
+    # Sums of +-1 and +-0.5 are exact in any order, so one bincount equals adding feature by feature.
+    vector = np.bincount(indices, weights, minlength=dimensions).astype(np.float32) if indices else np.zeros(dimensions, np.float32)
     norm = float(np.linalg.norm(vector))
     if norm == 0.0:
         # Text without word characters still gets a stable unit vector of its own.

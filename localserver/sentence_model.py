@@ -13,9 +13,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 MINILM_MODEL = "all-MiniLM-L6-v2"
 MINILM_DIMENSIONS = 384
@@ -44,6 +45,8 @@ def _load() -> Any:
 
 def embed_texts_minilm(texts: list[str], dimensions: int) -> np.ndarray:
     """Unit vectors from all-MiniLM-L6-v2; fewer `dimensions` than 384 are cut and re-normalised."""
+    import numpy as np  # here, not at the top: the app reads the model catalog (this module) at startup
+
     with _lock:
         vectors = _load().encode(texts, batch_size=ENCODE_BATCH_SIZE, normalize_embeddings=True, show_progress_bar=False)
     vectors = np.asarray(vectors, dtype=np.float32)[:, :dimensions]

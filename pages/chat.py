@@ -1,4 +1,9 @@
-"""Chat: streaming replies with persisted history. UI only; the logic lives in portal.chat_service."""
+"""Chat: streaming replies with persisted history. UI only; the logic lives in portal.chat_service.
+
+Every sent message goes through the session's outbox (portal/outbox.py): it is stored first, and only
+then answered. While the database is unreachable the page shows that instead of a stack trace, keeps
+what was sent as pending, and stores and answers it when the database is back.
+"""
 
 import streamlit as st
 
@@ -6,22 +11,51 @@ from components import resources, state
 from components.chat_actions import conversation_actions, import_box, take_pending_reply
 from components.conversation_sidebar import conversation_sidebar, open_conversation, requested_conversation_id
 from components.message_view import render_message
+from components.outbox_view import Submission, database_unreachable
 from components.reply_view import stream_turn
 from components.router_guard import require_router
 from components.services import chat_service
 from components.settings_form import settings_form
-from components.uploads import prepare_uploads
 from portal.attachments import AUDIO_TYPES, IMAGE_TYPES, MAX_UPLOAD_BYTES
-from portal.chat_service import EmptyMessage
+from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
+from portal.outbox import DatabaseUnavailable, Outbox, database_errors
 
 TAIL_MESSAGES = 40
 MORE_STEP = 50
 
 
+def open_service() -> ChatService:
+    with database_errors():  # the first use creates and migrates the database
+        return chat_service()
+
+
+def ping_database() -> None:
+    open_service().ping()
+
+
 def main() -> None:
     require_router()
-    service = chat_service()
+    outbox = Outbox(st.session_state)
+    # Read before anything touches the database, so a message sent while it is away is kept.
+    submitted = st.chat_input(
+        "Message the model (try /long 300 or /fault 500 on the offline demo)",
+        submit_mode="stop",
+        accept_file="multiple",
+        file_type=list(IMAGE_TYPES + AUDIO_TYPES),
+        max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
+    submission = Submission(submitted) if submitted is not None else None
+    try:
+        show_chat(submission, outbox)
+    except DatabaseUnavailable as exc:
+        if submission is not None:
+            submission.queue(outbox, requested_conversation_id(), ChatSettings().image_detail)
+        database_unreachable(outbox, exc, ping_database)
+
+
+def show_chat(submission: Submission | None, outbox: Outbox) -> None:
+    service = open_service()
     conversation_id = requested_conversation_id()
     conversation = service.get_conversation(conversation_id)
     if conversation_id and conversation is None:
@@ -33,6 +67,15 @@ def main() -> None:
     settings = settings_form(stored, resources.current_connection(), scope=conversation.id if conversation else "draft")
     if conversation is not None and settings != stored:
         service.save_settings(conversation.id, settings)
+    if submission is not None:
+        submission.queue(outbox, conversation.id if conversation else None, settings.image_detail)
+    stored_in = outbox.flush(service, settings)  # pending messages are stored before any request
+    if stored_in is not None and (conversation is None or stored_in != conversation.id):
+        was_draft = conversation is None  # the draft settings were just stored with the new conversation
+        open_conversation(stored_in)
+        conversation = service.get_conversation(stored_in)
+        if not was_draft and conversation is not None:
+            settings = ChatSettings.from_dict(conversation.settings)
 
     st.title(conversation.title if conversation else "Chat")
     last = None
@@ -50,25 +93,10 @@ def main() -> None:
         if last is not None:
             conversation_actions(service, conversation, last, settings)
 
-    submitted = st.chat_input(
-        "Message the model (try /long 300 or /fault 500 on the offline demo)",
-        submit_mode="stop",
-        accept_file="multiple",
-        file_type=list(IMAGE_TYPES + AUDIO_TYPES),
-        max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
-    )
-    if submitted is not None:
-        attachments = prepare_uploads(submitted.files, settings.image_detail)
-        try:
-            user_message = service.add_user_message(conversation.id if conversation else None, submitted.text, settings, attachments)
-        except EmptyMessage as exc:
-            st.warning(str(exc))
-            return
-        open_conversation(user_message.conversation_id)
-        render_message(user_message)
-        stream_turn(service, user_message.conversation_id, settings)
-    elif take_pending_reply(conversation.id if conversation else None):
-        stream_turn(service, conversation.id, settings)
+    if conversation is not None:
+        requested = take_pending_reply(conversation.id)  # regenerate, edit and resend
+        if outbox.take_reply_due(conversation.id) or requested:
+            stream_turn(service, conversation.id, settings, outbox)
 
 
 main()

@@ -14,7 +14,8 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MEGABYTE = 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * MEGABYTE
 MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 MAX_IMAGE_SIDE = 1568
 IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "webp")
@@ -32,13 +33,18 @@ class PreparedAttachment:
     description: str  # e.g. "photo.png, 800x600 (downscaled from 4000x3000)"
 
 
+def _too_big(name: str, data: bytes) -> str:
+    # In MiB, like the chat input's max_upload_size: 20 MB is the limit the page states.
+    return f"{name} is {len(data) / MEGABYTE:.1f} MB; the limit is {MAX_UPLOAD_BYTES // MEGABYTE} MB."
+
+
 def _extension(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
 def prepare_image(name: str, data: bytes, detail: str = "auto") -> PreparedAttachment:
     if len(data) > MAX_UPLOAD_BYTES:
-        raise AttachmentError(f"{name} is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+        raise AttachmentError(_too_big(name, data))
     if not data:
         raise AttachmentError(f"{name} is empty.")
     try:
@@ -51,7 +57,9 @@ def prepare_image(name: str, data: bytes, detail: str = "auto") -> PreparedAttac
         image.load()
     except AttachmentError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow refuses to even open it: far over our own pixel limit
+        raise AttachmentError(f"{name} has too many pixels; the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise AttachmentError(f"{name} is not a readable image (PNG, JPEG, GIF or WebP).") from None
     original = image.size
     if max(original) > MAX_IMAGE_SIDE:
@@ -72,7 +80,7 @@ def prepare_image(name: str, data: bytes, detail: str = "auto") -> PreparedAttac
 
 def prepare_audio(name: str, data: bytes) -> PreparedAttachment:
     if len(data) > MAX_UPLOAD_BYTES:
-        raise AttachmentError(f"{name} is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+        raise AttachmentError(_too_big(name, data))
     fmt = _extension(name)
     if fmt == "wav" and not (data[:4] == b"RIFF" and data[8:12] == b"WAVE"):
         raise AttachmentError(f"{name} is not a WAV file.")

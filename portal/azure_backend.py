@@ -307,14 +307,17 @@ class AzureInferenceBackend:
         finish_reason = model = usage = None
         try:
             for update in response:
-                model = update.model or model
-                if update.usage is not None:
+                # SDK models are mappings over the received JSON: reading keys skips the per-attribute
+                # deserialisation that typed access repeats on every chunk (about 10 us a chunk,
+                # 15% of a fast 4,000-chunk stream; `python -m bench --only 1`).
+                model = update.get("model") or model
+                if update.get("usage") is not None:
                     usage = _usage(update.usage)
-                for choice in update.choices or []:
-                    delta = choice.delta
-                    if delta is not None and delta.content:
-                        yield TextDelta(delta.content)
-                    for position, call in enumerate((delta.tool_calls if delta is not None else None) or []):
+                for choice in update.get("choices") or []:
+                    delta = choice.get("delta") or {}
+                    if content := delta.get("content"):
+                        yield TextDelta(content)
+                    for position, call in enumerate(delta.get("tool_calls") or []):
                         function = call.get("function") or {}
                         yield ToolCallDelta(
                             index=int(call.get("index", position)),
@@ -322,8 +325,8 @@ class AzureInferenceBackend:
                             name=function.get("name") or None,
                             arguments=function.get("arguments") or "",
                         )
-                    if choice.finish_reason is not None:
-                        finish_reason = _finish(choice.finish_reason)
+                    if choice.get("finish_reason") is not None:
+                        finish_reason = _finish(choice["finish_reason"])
         except Exception as exc:  # noqa: BLE001
             raise to_inference_error(exc) from exc
         finally:

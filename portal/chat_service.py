@@ -4,15 +4,23 @@ Write order (nothing the user typed or received is lost): the user message is co
 any request; the assistant row is created (status `streaming`) before the request and flushed with
 the partial text while it streams; the outcome (complete, stopped, error, incomplete) is saved with
 whatever text arrived. Each storage call is its own short transaction.
+
+Database outages (see portal/outbox.py) surface as `DatabaseUnavailable`. While a reply streams they
+never stop it: a failed flush is skipped (and retried a little later), and a failed finalisation is
+handed to `on_unsaved` (the page's outbox) to be written when the database answers again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repository
@@ -23,19 +31,29 @@ from .backend import ChatMessage, InferenceBackend, ToolCall
 from .chat_settings import ChatSettings
 from .context_budget import FittedContext, fit_to_budget
 from .errors import InferenceError
-from .reply_stream import COMPLETE, ERROR, ReplyOutcome, ReplyStream
+from .outbox import DatabaseUnavailable, PendingReply, database_errors
+from .reply_stream import COMPLETE, ERROR, RETRYABLE, ReplyOutcome, ReplyStream
 from .tools import ToolContext, ToolResult, run_tool_call
 
 TITLE_WORDS = 8
 TITLE_CHARS = 60
 HISTORY_PAGE = 200
 MAX_MESSAGE_CHARS = 1_000_000
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+MAX_IMPORT_MESSAGES = 10_000  # the ORM import writes ~5,000 rows/s on SQLite; this keeps an import to seconds
 INTERRUPTED_AFTER_SECONDS = 15.0  # a live stream flushes every second; silence this long means it died
 MAX_TOOL_STEPS = 5  # model calls per turn that may still use tools; the next one must answer in text
+FLUSH_RETRY_SECONDS = 10.0  # after a failed flush; a locked SQLite file makes each attempt wait the busy timeout
+
+logger = logging.getLogger(__name__)
 
 
 class EmptyMessage(ValueError):
-    """The message has no text."""
+    """The message has no text (or cannot be sent as it is; see MessageTooLong)."""
+
+
+class MessageTooLong(EmptyMessage):
+    """The message is longer than MAX_MESSAGE_CHARS; nothing is stored."""
 
 
 def title_from(text: str) -> str:
@@ -50,7 +68,7 @@ def clean_user_text(text: str, allow_empty: bool = False) -> str:
     if not cleaned.strip() and not allow_empty:
         raise EmptyMessage("Type a message first: an empty message is not sent.")
     if len(cleaned) > MAX_MESSAGE_CHARS:
-        raise EmptyMessage(f"The message is {len(cleaned):,} characters; the limit is {MAX_MESSAGE_CHARS:,}.")
+        raise MessageTooLong(f"The message is {len(cleaned):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. It was not sent.")
     return cleaned
 
 
@@ -67,6 +85,15 @@ def to_chat_message(record: MessageRecord) -> ChatMessage:
     )
 
 
+def _error_text(outcome: ReplyOutcome) -> str | None:
+    if outcome.error is None:
+        return None
+    text = outcome.error.user_message()
+    if outcome.retries and outcome.error.kind in RETRYABLE:  # the retries ran out
+        text += f" Gave up after {outcome.retries} automatic {'retry' if outcome.retries == 1 else 'retries'} ({outcome.waited_seconds:,.0f} s of waiting)."
+    return text
+
+
 def sendable(record: MessageRecord) -> bool:
     """Failed replies with no text stay in the history for the user but are not sent to the model."""
     return not (record.role == "assistant" and record.status == ERROR and not record.content and not record.parts)
@@ -77,6 +104,12 @@ class PreparedReply:
     stream: ReplyStream
     context: FittedContext
     assistant_message_id: int
+    _deferred: list[PendingReply] = field(default_factory=list, repr=False)
+
+    @property
+    def saved(self) -> bool:
+        """False when the reply's final state waits in the outbox (the database was away)."""
+        return not self._deferred
 
 
 @dataclass(frozen=True)
@@ -93,28 +126,39 @@ class ChatService:
         self._owner = owner
         self._budget = context_budget_tokens
 
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[Session]:
+        """One short transaction; an unreachable or locked database raises DatabaseUnavailable."""
+        with database_errors(), self._sessions.begin() as session:
+            yield session
+
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable unless the database answers."""
+        with self._begin() as session:
+            session.execute(sql_text("SELECT 1"))
+
     # conversations
 
     def get_conversation(self, conversation_id: str | None) -> ConversationRecord | None:
         if not conversation_id:
             return None
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             return repository.get_conversation(session, conversation_id, owner=self._owner)
 
     def list_conversations(self, *, limit: int, offset: int, search: str | None):
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             return repository.list_conversations(session, owner=self._owner, limit=limit, offset=offset, search=search or None)
 
     def rename(self, conversation_id: str, title: str) -> bool:
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             return repository.rename_conversation(session, conversation_id, title, owner=self._owner) is not None
 
     def delete(self, conversation_id: str) -> bool:
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             return repository.delete_conversation(session, conversation_id, owner=self._owner)
 
     def save_settings(self, conversation_id: str, settings: ChatSettings) -> None:
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             repository.update_conversation_settings(session, conversation_id, settings.to_dict(), owner=self._owner)
 
     def recover_interrupted(self, conversation_id: str, stale_after_seconds: float = INTERRUPTED_AFTER_SECONDS) -> None:
@@ -123,7 +167,7 @@ class ChatService:
         A reply flushed within `stale_after_seconds` is still streaming somewhere (another tab or
         instance) and is left alone.
         """
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             repository.mark_streaming_as_interrupted(
                 session, conversation_id, owner=self._owner, stale_after_seconds=stale_after_seconds
             )
@@ -132,7 +176,7 @@ class ChatService:
 
     def recent_messages(self, conversation_id: str, limit: int) -> tuple[list[MessageRecord], int]:
         """The latest `limit` messages (chronological) and the total count."""
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             messages = repository.list_messages(session, conversation_id, owner=self._owner, limit=limit)
             total = repository.count_messages(session, conversation_id, owner=self._owner)
         return messages, total
@@ -142,7 +186,7 @@ class ChatService:
     ) -> MessageRecord:
         """Commit the user's message (creating the conversation if needed) before anything is sent."""
         text = clean_user_text(text or "", allow_empty=bool(attachments))
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             conversation = repository.get_conversation(session, conversation_id, owner=self._owner) if conversation_id else None
             if conversation is None:
                 title = title_from(text) if text.strip() else title_from(" ".join(a.get("name", "attachment") for a in attachments or []))
@@ -153,7 +197,7 @@ class ChatService:
     def _history_newest_first(self, conversation_id: str) -> Iterator[ChatMessage]:
         before_id = None
         while True:
-            with self._sessions.begin() as session:
+            with self._begin() as session:
                 page = repository.list_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE, before_id=before_id)
             for record in reversed(page):
                 if sendable(record):
@@ -171,22 +215,36 @@ class ChatService:
         max_retries: int = 3,
         flush_interval: float = 1.0,
         allow_tools: bool = True,
+        on_unsaved: Callable[[PendingReply], None] | None = None,
     ) -> PreparedReply:
-        """Create the assistant row and return the stream that fills it."""
+        """Create the assistant row and return the stream that fills it.
+
+        The row is created here, so an unreachable database raises DatabaseUnavailable before any
+        request. Later, while streaming, flush failures are skipped; a finalisation that fails goes
+        to `on_unsaved` (without it, DatabaseUnavailable is raised from the stream).
+        """
         context = fit_to_budget(settings.system_message(), self._history_newest_first(conversation_id), self._budget)
         options = settings.options(allow_tools=allow_tools)
         params = options.as_params()
         if context.truncated:
             params["context_messages_sent"] = context.history_kept  # shown with the reply: older turns were left out
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             assistant = repository.add_message(
                 session, conversation_id, role="assistant", status="streaming", model=options.model, params=params, owner=self._owner
             )
         message_id = assistant.id
+        deferred: list[PendingReply] = []
+        next_flush_at = [0.0]
 
         def flush(text: str) -> None:
-            with self._sessions.begin() as session:
-                repository.update_message(session, message_id, owner=self._owner, content=text)
+            if time.monotonic() < next_flush_at[0]:
+                return
+            try:
+                with self._begin() as session:
+                    repository.update_message(session, message_id, owner=self._owner, content=text)
+            except DatabaseUnavailable as exc:  # keep streaming: the final write (or the outbox) keeps the text
+                logger.warning("chat: partial reply %s not flushed, database unavailable: %s", message_id, exc.detail)
+                next_flush_at[0] = time.monotonic() + FLUSH_RETRY_SECONDS
 
         def finish(outcome: ReplyOutcome) -> None:
             fields: dict[str, Any] = {
@@ -195,7 +253,7 @@ class ChatService:
                 "finish_reason": outcome.finish_reason,
                 "time_to_first_token_ms": outcome.time_to_first_token_ms,
                 "total_time_ms": outcome.total_time_ms,
-                "error": outcome.error.user_message() if outcome.error else None,
+                "error": _error_text(outcome),
             }
             if outcome.model:
                 fields["model"] = outcome.model
@@ -203,9 +261,17 @@ class ChatService:
                 fields["prompt_tokens"] = outcome.usage.prompt_tokens
                 fields["completion_tokens"] = outcome.usage.completion_tokens
             if outcome.tool_calls:
-                fields["parts"] = {"tool_calls": [call.__dict__ for call in outcome.tool_calls]}
-            with self._sessions.begin() as session:
-                repository.update_message(session, message_id, owner=self._owner, **fields)
+                fields["parts"] = {"tool_calls": [dict(call.__dict__) for call in outcome.tool_calls]}
+            try:
+                with self._begin() as session:
+                    repository.update_message(session, message_id, owner=self._owner, **fields)
+            except DatabaseUnavailable as exc:
+                if on_unsaved is None:
+                    raise
+                logger.warning("chat: reply %s kept in the outbox, database unavailable: %s", message_id, exc.detail)
+                pending = PendingReply(conversation_id, message_id, fields)
+                deferred.append(pending)
+                on_unsaved(pending)
 
         stream = ReplyStream(
             lambda: self._backend.stream_chat(context.messages, options),
@@ -215,7 +281,16 @@ class ChatService:
             max_retries=max_retries,
             flush_interval=flush_interval,
         )
-        return PreparedReply(stream=stream, context=context, assistant_message_id=message_id)
+        return PreparedReply(stream=stream, context=context, assistant_message_id=message_id, _deferred=deferred)
+
+    def save_reply(self, pending: PendingReply) -> bool:
+        """Write a reply's final state kept in the outbox; False when its row is gone (deleted meanwhile)."""
+        with self._begin() as session:
+            try:
+                repository.update_message(session, pending.message_id, owner=self._owner, **pending.fields)
+            except repository.MessageNotFound:
+                return False
+        return True
 
     def turn(
         self,
@@ -224,31 +299,38 @@ class ChatService:
         *,
         on_wait: Callable[[float, int, InferenceError], None] | None = None,
         max_retries: int = 3,
+        on_unsaved: Callable[[PendingReply], None] | None = None,
     ) -> Iterator[PreparedReply | ToolStep]:
         """One assistant turn: replies to stream, and the tool runs in between (the tool loop).
 
         The caller consumes (or closes) each PreparedReply's stream before asking for the next step.
         Tool calls of one reply are assembled by their `index`, run, and saved as tool messages; after
-        MAX_TOOL_STEPS replies with tool calls, the next request is sent without tools.
+        MAX_TOOL_STEPS replies with tool calls, the next request is sent without tools. A reply whose
+        final state waits in the outbox ends the turn (its tool calls are not run).
         """
         for step in range(MAX_TOOL_STEPS + 1):
             prepared = self.prepare_reply(
-                conversation_id, settings, on_wait=on_wait, max_retries=max_retries, allow_tools=step < MAX_TOOL_STEPS
+                conversation_id,
+                settings,
+                on_wait=on_wait,
+                max_retries=max_retries,
+                allow_tools=step < MAX_TOOL_STEPS,
+                on_unsaved=on_unsaved,
             )
             yield prepared
             outcome = prepared.stream.outcome
-            if outcome is None or outcome.status != COMPLETE or not outcome.tool_calls:
+            if outcome is None or not prepared.saved or outcome.status != COMPLETE or not outcome.tool_calls:
                 return
             yield ToolStep(self.run_tools(conversation_id, outcome.tool_calls))
 
     def run_tools(self, conversation_id: str, calls: tuple[ToolCall, ...]) -> tuple[ToolResult, ...]:
-        context = ToolContext(search_conversations=self._search_for_tool)
+        context = ToolContext(search_conversations=self._search_for_tool, conversation_id=conversation_id)
         results = []
         for call in calls:
             result = run_tool_call(call.name, call.arguments, context)
             results.append(result)
             parts = {"tool_call_id": call.id, "name": call.name, "arguments": call.arguments, "ok": result.ok, "duration_ms": result.duration_ms}
-            with self._sessions.begin() as session:
+            with self._begin() as session:
                 repository.add_message(session, conversation_id, role="tool", content=result.content, parts=parts, owner=self._owner)
         return tuple(results)
 
@@ -257,7 +339,7 @@ class ChatService:
         return [{"title": c.title, "id": c.id, "updated_at": c.updated_at.isoformat(timespec="seconds")} for c in page.items]
 
     def last_message(self, conversation_id: str, role: str) -> MessageRecord | None:
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             recent = repository.list_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE)
         return next((m for m in reversed(recent) if m.role == role), None)
 
@@ -266,7 +348,7 @@ class ChatService:
         last_user = self.last_message(conversation_id, "user")
         if last_user is None:
             return False
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             later = [
                 m for m in repository.list_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE) if m.id > last_user.id
             ]
@@ -280,7 +362,7 @@ class ChatService:
         last_user = self.last_message(conversation_id, "user")
         if last_user is None:
             return None
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             repository.delete_messages_from(session, conversation_id, last_user.id, owner=self._owner)
             parts = last_user.parts if isinstance(last_user.parts, dict) and last_user.parts.get("attachments") else None
             return repository.add_message(session, conversation_id, role="user", content=text, parts=parts, owner=self._owner)
@@ -288,16 +370,18 @@ class ChatService:
     # export / import
 
     def export_json(self, conversation_id: str) -> str:
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             data = repository.export_conversation(session, conversation_id, owner=self._owner)
         return json.dumps(data, ensure_ascii=False, indent=2)
 
     def export_markdown(self, conversation_id: str) -> str:
-        with self._sessions.begin() as session:
+        with self._begin() as session:
             data = repository.export_conversation(session, conversation_id, owner=self._owner)
         return conversation_markdown(data)
 
     def import_json(self, raw: bytes | str) -> ConversationRecord:
+        if len(raw) > MAX_IMPORT_BYTES:
+            raise repository.InvalidImport(f"The file is {len(raw) / 1e6:,.1f} MB; the limit is {MAX_IMPORT_BYTES / 1e6:,.0f} MB.")
         try:
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -306,7 +390,12 @@ class ChatService:
             raise repository.InvalidImport("The file is not a conversation export: its JSON is nested too deeply.") from None
         if not isinstance(data, dict):
             raise repository.InvalidImport("The file must contain a conversation export (a JSON object).")
-        with self._sessions.begin() as session:
+        messages = data.get("messages")
+        if isinstance(messages, list) and len(messages) > MAX_IMPORT_MESSAGES:
+            raise repository.InvalidImport(
+                f"The file has {len(messages):,} messages; at most {MAX_IMPORT_MESSAGES:,} can be imported. Nothing was imported."
+            )
+        with self._begin() as session:
             return repository.import_conversation(session, data, owner=self._owner)
 
 

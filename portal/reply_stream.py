@@ -34,6 +34,7 @@ class ReplyOutcome:
     error: InferenceError | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     retries: int = 0
+    waited_seconds: float = 0.0  # spent waiting between retries
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -79,6 +80,7 @@ class ReplyStream:
         self._started = clock()
         self._first_token_at: float | None = None
         self._retries = 0
+        self._waited = 0.0
         self._generator = self._run()
         self.outcome: ReplyOutcome | None = None
 
@@ -135,6 +137,7 @@ class ReplyStream:
                         if self._on_wait is not None:
                             self._on_wait(wait, self._retries, exc)
                         self._sleep(wait)
+                        self._waited += wait
                         continue
                     error = exc
                     break
@@ -170,5 +173,6 @@ class ReplyStream:
                 ToolCall(id=b.id, name=b.name, arguments="".join(b.arguments)) for _, b in sorted(self._tool_calls.items())
             ),
             retries=self._retries,
+            waited_seconds=self._waited,
         )
         self._on_finish(self.outcome)

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage._common import (
@@ -23,10 +23,9 @@ from storage._common import (
     normalize_conversation_id,
 )
 from storage.clock import utcnow
-from storage.models import Conversation, Message
+from storage.models import Conversation
 from storage.records import DEFAULT_TITLE, ConversationPage, ConversationRecord
-
-LIKE_ESCAPE = "/"
+from storage.search import search_conversations
 
 
 def create_conversation(
@@ -69,23 +68,20 @@ def list_conversations(
     """One page of ``owner``'s conversations, most recently updated first.
 
     ``search`` matches the title or the text of any message, case-insensitively
-    and literally (``%`` and ``_`` are not wildcards).
+    and literally (``%`` and ``_`` are not wildcards); see :mod:`storage.search`
+    for how that stays fast on a large history.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
     if offset < 0:
         raise ValueError("offset must not be negative")
-    query = select(Conversation).where(Conversation.owner == owner)
     needle = (search or "").strip()
     if needle:
-        pattern = f"%{escape_like(needle)}%"
-        in_messages = exists().where(
-            Message.conversation_id == Conversation.id,
-            Message.content.ilike(pattern, escape=LIKE_ESCAPE),
-        )
-        query = query.where(or_(Conversation.title.ilike(pattern, escape=LIKE_ESCAPE), in_messages))
-    query = query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).offset(offset).limit(limit + 1)
-    rows = session.scalars(query).all()
+        rows = search_conversations(session, owner, needle, offset=offset, count=limit + 1)
+    else:
+        query = select(Conversation).where(Conversation.owner == owner)
+        query = query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).offset(offset).limit(limit + 1)
+        rows = session.scalars(query).all()
     return ConversationPage(
         items=tuple(conversation_record(row) for row in rows[:limit]),
         has_more=len(rows) > limit,
@@ -148,8 +144,3 @@ def touch(session: Session, conversation_id: str, *, owner: str = "") -> bool:
         .execution_options(synchronize_session="fetch")
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def escape_like(text: str) -> str:
-    """Escape LIKE wildcards so ``text`` matches literally (with ``LIKE_ESCAPE``)."""
-    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")

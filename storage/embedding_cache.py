@@ -15,6 +15,7 @@ the same texts at the same time do not fail each other.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ from storage.models import EmbeddingCacheEntry
 CHUNK_SIZE = 500
 MODEL_KEY_MAX_LENGTH = 500
 INPUT_TYPES = frozenset({"", "text", "query", "document"})
+_TEXT_HASH = re.compile(r"[0-9a-f]{64}")
 
 _T = TypeVar("_T")
 
@@ -103,12 +105,14 @@ def store_vectors(session: Session, scope: EmbeddingScope, vectors: Mapping[str,
     Returns how many rows were new.  Raises ``ValueError`` for an empty vector or a malformed hash.
     """
     for key, value in vectors.items():
-        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+        if not isinstance(key, str) or not _TEXT_HASH.fullmatch(key):
             raise ValueError(f"text_hash must be 64 lowercase hex digits, not {key!r}")
         if not value or len(value) % 4:
             raise ValueError("a vector must be non-empty float32 bytes")
-    existing = lookup_vectors(session, scope, vectors)
-    new_rows = [
+    if not vectors:
+        return 0
+    now = utcnow()
+    rows = [
         {
             "owner": scope.owner,
             "model_key": scope.model_key,
@@ -116,18 +120,21 @@ def store_vectors(session: Session, scope: EmbeddingScope, vectors: Mapping[str,
             "input_type": scope.input_type,
             "text_hash": key,
             "vector": value,
-            "created_at": utcnow(),
+            "created_at": now,
         }
         for key, value in vectors.items()
-        if key not in existing
     ]
-    if not new_rows:
-        return 0
+    # No lookup first (a job writes every finished batch, so this is on its hot path): ON CONFLICT
+    # DO NOTHING keeps what is cached, and what was new is counted by the insert itself, through
+    # the executemany's summed rowcount on SQLite and RETURNING on PostgreSQL (psycopg's
+    # executemany reports no rowcount).
     insert = _insert_ignoring_existing(session)
     statement = insert.on_conflict_do_nothing(index_elements=["owner", "model_key", "dimensions", "input_type", "text_hash"])
-    for chunk in _chunks(new_rows):
-        session.execute(statement, list(chunk))
-    return len(new_rows)
+    connection = session.connection()  # Core, not an ORM bulk insert: its result has the rowcount
+    if connection.dialect.name == "postgresql":
+        statement = statement.returning(EmbeddingCacheEntry.id)
+        return sum(len(connection.execute(statement, list(chunk)).all()) for chunk in _chunks(rows))
+    return sum(connection.execute(statement, list(chunk)).rowcount for chunk in _chunks(rows))
 
 
 def count_vectors(session: Session, scope: EmbeddingScope, text_hashes: Iterable[str] | None = None) -> int:

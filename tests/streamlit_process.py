@@ -5,6 +5,11 @@ Every instance gets a fresh `PORTAL_DATA_DIR` (a temporary directory) and an env
 lands in that data dir). `restart()` starts a new process on the same data dir, which is how the
 tests prove that conversations survive an app restart. The process output goes to a log file in the
 temporary directory; its tail is part of every startup failure message.
+
+Two explicit opt-ins put back what is stripped, for tests of several instances and for the load
+benchmark: `database_url=` (every instance given the same PostgreSQL URL shares one database) and
+`inference_endpoint=` (an external inference server without auth, e.g. `python -m localserver`,
+instead of the in-process offline one). Passing them in `env` still has no effect.
 """
 
 from __future__ import annotations
@@ -54,11 +59,25 @@ def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 class StreamlitApp:
     """`streamlit run streamlit_app.py` on a free port of 127.0.0.1, with its own data directory."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, *, startup_timeout: float = STARTUP_TIMEOUT_SECONDS):
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
+        database_url: str | None = None,
+        inference_endpoint: str | None = None,
+    ):
+        """`database_url`: use this database (`DATABASE_URL`) instead of a SQLite file in the data dir.
+        `inference_endpoint`: use this endpoint with `AZURE_INFERENCE_AUTH=none` instead of the
+        in-process offline server."""
         self._extra_env = dict(env or {})
         for key in list(self._extra_env):
             if key.startswith(_REMOVED_PREFIXES) or key in ("DATABASE_URL",):
                 del self._extra_env[key]  # the offline backend and the tmp data dir are the point of this helper
+        if database_url:
+            self._extra_env["DATABASE_URL"] = database_url
+        if inference_endpoint:
+            self._extra_env.update({"AZURE_INFERENCE_ENDPOINT": inference_endpoint, "AZURE_INFERENCE_AUTH": "none"})
         self._startup_timeout = startup_timeout
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="portal-e2e-"))
         self.data_dir = self.tmp_dir / "data"
@@ -76,6 +95,11 @@ class StreamlitApp:
         if self.port is None:
             raise RuntimeError("the app is not running")
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The process id of the running `streamlit run` (for memory measurements), else None."""
+        return self._process.pid if self.running else None
 
     @property
     def running(self) -> bool:

@@ -7,8 +7,9 @@ Adding a tool is one decorated function whose keyword arguments match its JSON s
     def word_count(context: ToolContext, text: str) -> dict:
         return {"words": len(text.split())}
 
-A tool that raises, or a call with invalid JSON arguments, becomes an error result sent back to the
-model; it never crashes the page.
+A tool that raises, a call with invalid JSON arguments or arguments that do not match the schema, and a
+result that cannot be sent as JSON all become an error result sent back to the model; it never crashes
+the page.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ToolContext:
     """What a tool may use besides its arguments (e.g. the user's own saved conversations)."""
 
     search_conversations: Callable[[str, int], list[dict[str, Any]]] | None = None
+    conversation_id: str | None = None  # the conversation the tool is called from
 
 
 @dataclass(frozen=True)
@@ -109,4 +111,8 @@ def run_tool_call(name: str, arguments: str, context: ToolContext, registry: Too
         result = item.function(context, **parsed)
     except Exception as exc:  # noqa: BLE001 - a failing tool is reported to the model, never raised
         return finish(_error(f"{name} failed: {exc}"), False)
-    return finish(json.dumps(result, ensure_ascii=False, default=str), True)
+    try:
+        content = json.dumps(result, ensure_ascii=False, default=str, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:  # NaN, a huge int, a circular structure
+        return finish(_error(f"{name} returned a result that cannot be sent as JSON: {exc}"), False)
+    return finish(content, True)

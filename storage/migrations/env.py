@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from storage.engine import default_database_url, make_engine
 from storage.migrate import take_migration_lock
 from storage.models import Base
+from storage.search import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -35,6 +36,7 @@ def _run_on(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -19,6 +19,7 @@ from storage.engine import make_sessionmaker
 from storage.migrate import alembic_config, current_revision, upgrade_to_head
 from storage.models import Base
 from storage.repository import create_conversation, list_conversations
+from storage.search import include_object
 from tests.storage.support import TestDatabase
 
 
@@ -33,7 +34,7 @@ def test_upgrade_from_empty_creates_tables_matching_the_models(
 
     upgrade_to_head(empty_engine)
 
-    assert current_revision(empty_engine) == _head() == "0002"
+    assert current_revision(empty_engine) == _head() == "0003"
     inspector = inspect(empty_engine)
     assert {"conversations", "messages", "embedding_cache", "alembic_version"} <= set(inspector.get_table_names())
     assert {ix["name"] for ix in inspector.get_indexes("conversations")} >= {
@@ -42,7 +43,8 @@ def test_upgrade_from_empty_creates_tables_matching_the_models(
     }
     assert "ix_messages_conversation_id_id" in {ix["name"] for ix in inspector.get_indexes("messages")}
     with empty_engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

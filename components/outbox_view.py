@@ -1,0 +1,91 @@
+"""The chat page while the database is away: a clear message instead of a stack trace, a retry, and
+what waits in the session's outbox (portal/outbox.py), shown as pending with its text."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from portal.chat_service import EmptyMessage, MessageTooLong, clean_user_text
+from portal.outbox import DatabaseUnavailable, Outbox
+from portal.safe_markdown import neutralize_links
+
+from .uploads import prepare_uploads
+
+RETRY_EVERY_SECONDS = 5
+LAST_FAILURE = "portal_database_last_failure"  # monotonic time of the last failed attempt (this session)
+PENDING_MARK = ":material/schedule: pending: not saved yet"
+
+
+class Submission:
+    """What the chat input returned this run; queued in the outbox once, whatever happens next."""
+
+    def __init__(self, submitted: Any):
+        self._submitted = submitted
+        self.queued = False
+
+    def queue(self, outbox: Outbox, conversation_id: str | None, image_detail: str) -> None:
+        if self.queued:
+            return
+        self.queued = True
+        attachments = prepare_uploads(self._submitted.files, image_detail)
+        try:
+            text = clean_user_text(self._submitted.text or "", allow_empty=bool(attachments))
+        except EmptyMessage as exc:
+            st.warning(str(exc))
+            if isinstance(exc, MessageTooLong):
+                with st.expander("Your message (not sent): copy it to shorten it"):
+                    st.code(self._submitted.text, language=None)
+            return
+        outbox.queue_message(conversation_id, text, attachments)
+
+
+def render_pending(outbox: Outbox) -> None:
+    """Messages and finished replies not stored yet, with their text, marked as pending."""
+    for pending in outbox.messages:
+        with st.chat_message("user"):
+            if pending.text:
+                st.markdown(neutralize_links(pending.text))
+            names = [str(a.get("name", "attachment")) for a in pending.attachments]
+            if names:
+                st.caption("Attached: " + ", ".join(names))
+            st.caption(PENDING_MARK)
+    for reply in outbox.replies:
+        with st.chat_message("assistant"):
+            if reply.fields.get("content"):
+                st.markdown(neutralize_links(reply.fields["content"]))
+            st.caption(PENDING_MARK + " (the reply arrived; it is saved when the database answers)")
+
+
+def database_unreachable(outbox: Outbox, error: DatabaseUnavailable, ping: Callable[[], None]) -> None:
+    st.session_state[LAST_FAILURE] = time.monotonic()
+    st.sidebar.warning(
+        "**Database unreachable, retrying.** Your conversations are listed again as soon as it answers.",
+        icon=":material/cloud_off:",
+    )
+    st.error(
+        "**Database unreachable, retrying.** The chat history cannot be read or saved right now. What you send "
+        "is kept on this page as pending, and is saved (then answered) as soon as the database answers again.",
+        icon=":material/cloud_off:",
+    )
+    st.caption("Detail: " + error.detail.replace("`", "'"))
+    render_pending(outbox)
+    st.button("Retry now", icon=":material/refresh:", key="portal_database_retry")  # a click reruns the page
+    _retry_when_back(ping)
+
+
+@st.fragment(run_every=RETRY_EVERY_SECONDS)
+def _retry_when_back(ping: Callable[[], None]) -> None:
+    """Every few seconds, ask the database; once it answers, run the page again (which flushes the outbox)."""
+    st.caption(f"Trying again every {RETRY_EVERY_SECONDS} s.")
+    if time.monotonic() - st.session_state.get(LAST_FAILURE, 0.0) < RETRY_EVERY_SECONDS / 2:
+        return  # the page run that drew this has just failed
+    try:
+        ping()
+    except DatabaseUnavailable:
+        st.session_state[LAST_FAILURE] = time.monotonic()
+        return
+    st.rerun(scope="app")

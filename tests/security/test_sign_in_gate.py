@@ -1,0 +1,203 @@
+"""The router's sign-in gate and the owner of every stored row, through Streamlit's AppTest.
+
+AppTest runs the real router and pages; `at.secrets` gives them an `[auth]` section and `at.user`
+plays the identity Streamlit would read from its signed cookie (the real OIDC round trip is in
+tests/browser/test_security_browser.py). Without `[auth]` the app is single-user (owner "").
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from streamlit.testing.v1 import AppTest
+
+from components.auth import owner_from_claims
+from storage import repository
+from storage.engine import default_database_url, make_engine, make_sessionmaker
+from storage.migrate import upgrade_to_head
+from storage.models import Conversation
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+WORDS_PER_SECOND = "0"
+ISSUER = "https://login.example.test"
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a-test-cookie-secret-that-is-long-enough",
+    "client_id": "portal-test-client",
+    "client_secret": "not-a-real-client-secret",
+    "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration",
+}
+ALICE_CLAIMS = {"is_logged_in": True, "iss": ISSUER, "sub": "alice-sub", "email": "shared@example.test", "name": "Alice"}
+BOB_CLAIMS = {"is_logged_in": True, "iss": ISSUER, "sub": "bob-sub", "email": "shared@example.test", "name": "Bob"}
+ALICE = owner_from_claims(ALICE_CLAIMS)
+BOB = owner_from_claims(BOB_CLAIMS)
+
+
+@dataclass
+class Database:
+    sessions: sessionmaker[Session]
+
+    def seed(self, owner: str, title: str, text: str) -> str:
+        with self.sessions.begin() as session:
+            conversation = repository.create_conversation(session, owner=owner, title=title)
+            repository.add_message(session, conversation.id, role="user", content=text, owner=owner)
+        return conversation.id
+
+    def owners(self) -> dict[str, str]:
+        with self.sessions.begin() as session:
+            return {row.title: row.owner for row in session.scalars(select(Conversation))}
+
+
+def _clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    for name in list(os.environ):
+        if name.startswith(("AZURE_INFERENCE_", "PORTAL_")) or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PORTAL_OFFLINE_WORDS_PER_SECOND", WORDS_PER_SECOND)
+    _clear_caches()
+    engine = make_engine(default_database_url(tmp_path))
+    upgrade_to_head(engine)
+    try:
+        yield Database(make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+        from components import resources
+
+        resources._offline_server(float(WORDS_PER_SECOND)).stop(timeout=1)
+        resources._database(default_database_url(tmp_path)).kw["bind"].dispose()
+        _clear_caches()
+
+
+def run_app(user: dict | None, *, auth: bool = True, conversation_id: str | None = None) -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    if auth:
+        app.secrets["auth"] = dict(AUTH)
+    if user is not None:
+        app.user = dict(user)
+    if conversation_id:
+        app.query_params["c"] = conversation_id
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def page_text(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [m.value for m in app.caption] + [t.value for t in app.title]
+    parts += [w.value for w in app.warning] + [e.value for e in app.error] + [i.value for i in app.info]
+    parts += [b.label for b in app.button]
+    return "\n".join(str(p) for p in parts)
+
+
+def sidebar_conversations(app: AppTest) -> list[str]:
+    return [b.label for b in app.sidebar.button if (b.key or "").startswith("open_")]
+
+
+def test_without_auth_the_app_is_single_user_with_owner_empty(database: Database) -> None:
+    app = run_app(None, auth=False)
+    assert app.title[0].value == "Chat"
+    assert not [b for b in app.button if b.label in ("Sign in", "Sign out")]
+    app.chat_input[0].set_value("single user hello").run()
+    assert not app.exception
+    assert database.owners() == {"single user hello": ""}
+
+
+def test_signed_out_visitors_only_get_the_sign_in_screen(database: Database) -> None:
+    anonymous_id = database.seed("", "made before sign-in was switched on", "anonymous secret")
+    alice_id = database.seed(ALICE, "alice's plans", "alice secret")
+    for conversation_id in (None, anonymous_id, alice_id):
+        app = run_app({"is_logged_in": False}, conversation_id=conversation_id)
+        assert [t.value for t in app.title] == ["Sign in"]
+        assert [b.label for b in app.button] == ["Sign in"]
+        assert len(app.chat_input) == 0
+        assert sidebar_conversations(app) == []
+        text = page_text(app)
+        assert "secret" not in text and "plans" not in text, text
+    # The click itself is Streamlit's (a redirect to /auth/login); the browser test follows it.
+
+
+def test_a_signed_in_user_chats_as_their_own_owner_and_can_sign_out(database: Database) -> None:
+    database.seed(BOB, "bob's private chat", "bob secret")
+    database.seed("", "anonymous chat", "anonymous secret")
+    app = run_app(ALICE_CLAIMS)
+    assert app.title[0].value == "Chat"
+    assert any("Signed in as **Alice**" in c.value for c in app.sidebar.caption)
+    assert [b.label for b in app.sidebar.button if b.label == "Sign out"] == ["Sign out"]
+    assert sidebar_conversations(app) == []
+
+    app.chat_input[0].set_value("alice says hello").run()
+    assert not app.exception
+    assert database.owners()["alice says hello"] == f"oidc:{ISSUER}:alice-sub"
+    assert sidebar_conversations(app) == ["alice says hello"]
+
+    next(b for b in app.sidebar.button if b.label == "Sign out").click().run()
+    assert app.user == {"is_logged_in": False}  # st.logout() ran (AppTest records it this way)
+
+
+def test_a_link_to_another_users_conversation_says_not_yours_and_shows_nothing(database: Database) -> None:
+    bob_id = database.seed(BOB, "bob's private chat", "bob secret launch code")
+    app = run_app(ALICE_CLAIMS, conversation_id=bob_id)
+    assert any("not yours" in w.value for w in app.warning)
+    assert app.title[0].value == "Chat"
+    assert len(app.chat_message) == 0
+    text = page_text(app)
+    assert "launch code" not in text and "bob's private chat" not in text
+    assert not [b for b in app.get("download_button")]  # no export of someone else's conversation
+
+    own = run_app(BOB_CLAIMS, conversation_id=bob_id)
+    assert own.title[0].value == "bob's private chat"
+    assert len(own.chat_message) == 1
+    assert len(own.get("download_button")) == 2  # Markdown and JSON: the check above can see them
+
+
+def test_an_identity_without_a_subject_is_refused_before_any_page_runs(database: Database) -> None:
+    database.seed("", "anonymous chat", "anonymous secret")
+    app = run_app({"is_logged_in": True, "iss": ISSUER, "email": "shared@example.test"})
+    assert any("cannot be used" in e.value for e in app.error)
+    assert len(app.chat_input) == 0
+    assert "anonymous secret" not in page_text(app)
+    assert [b.label for b in app.button] == ["Sign out"]
+
+
+def _owner_probe() -> None:
+    import streamlit as st
+
+    from components.auth import SignInRequired, current_owner
+
+    try:
+        st.text(f"owner={current_owner()!r}")
+    except SignInRequired:
+        st.text("refused")
+
+
+@pytest.mark.parametrize(
+    ("auth", "user", "shown"),
+    [
+        (False, None, "owner=''"),
+        (True, {"is_logged_in": False}, "refused"),
+        (True, {}, "refused"),  # no flag at all: not signed in either
+        (True, ALICE_CLAIMS, f"owner={ALICE!r}"),
+    ],
+)
+def test_current_owner_fails_closed_when_sign_in_is_on_but_nobody_signed_in(auth: bool, user: dict | None, shown: str) -> None:
+    """Whatever page or helper asks, a signed-out session never gets the anonymous owner's data."""
+    probe = AppTest.from_function(_owner_probe, default_timeout=10)
+    if auth:
+        probe.secrets["auth"] = dict(AUTH)
+    if user is not None:
+        probe.user = dict(user)
+    probe.run()
+    assert not probe.exception, [e.value for e in probe.exception]
+    assert [t.value for t in probe.text] == [shown]
