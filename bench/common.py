@@ -65,6 +65,32 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){memory}, Python {platform.python_version()}, {platform.system()}"
 
 
+def _cpu_busy_and_total() -> tuple[int, int]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def wait_until_idle(busy_below: float = 0.15, window_s: float = 0.5, timeout_s: float = 30.0) -> float:
+    """Wait until the whole machine is quiet (under `busy_below` of all cores busy over `window_s`),
+    so that one app's leftover work (the baseline still drawing 5,000 messages in a closing tab, a
+    collection after a run) is not counted against the next measurement. Returns the seconds waited;
+    gives up after `timeout_s` (the figure is then taken on a busy machine). A no-op without /proc."""
+    started = time.monotonic()
+    try:
+        busy, total = _cpu_busy_and_total()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    while time.monotonic() - started < timeout_s:
+        time.sleep(window_s)
+        now_busy, now_total = _cpu_busy_and_total()
+        fraction = (now_busy - busy) / max(1, now_total - total)
+        busy, total = now_busy, now_total
+        if fraction < busy_below:
+            break
+    return time.monotonic() - started
+
+
 def load_average() -> float:
     """The 1-minute load average: other work on the machine, recorded with the results."""
     try:

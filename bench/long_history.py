@@ -10,7 +10,8 @@ renders every message from the same database. For each size and app, a fresh `st
   (replies come from the benchmark's local server at full speed);
 * memory: the app process's RSS after those runs.
 
-Runs alternate between the apps; figures are medians. Target at 5,000 messages: open under 1.5 s,
+Runs alternate between the apps, each started on a quiet machine (`wait_until_idle`); figures
+are medians. Target at 5,000 messages: open under 1.5 s,
 first token under 1 s, both at least 3x better than the baseline.
 """
 
@@ -29,7 +30,7 @@ from storage.models import Conversation, Message
 
 from .apps import BASELINE_FULL_HISTORY, PORTAL, App
 from .browser import launch_browser
-from .common import Result, median
+from .common import Result, median, wait_until_idle
 
 SIZES = (1_000, 5_000)
 OPEN_TARGET_MS = 1_500.0
@@ -117,6 +118,7 @@ def warm_up(browser, app: App) -> None:
 
 def open_and_send(browser, app: App, conversation_id: str, marker: str, probe: str) -> dict:
     """Open the conversation, then send `probe`; returns the two timings in ms."""
+    wait_until_idle()  # the other app's last run (the baseline drawing thousands of messages) has ended
     context = browser.new_context()
     context.add_init_script(SEEN + f"window.__watch({json.dumps(marker)});")  # watching from the first byte
     page = context.new_page()

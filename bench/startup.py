@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from .browser import launch_browser
-from .common import Result, median
+from .common import Result, median, wait_until_idle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +49,7 @@ def stop_app(process: subprocess.Popen) -> None:
 def time_to_interactive(browser, repeats: int = 3) -> list[float]:
     timings = []
     for _ in range(repeats):
+        wait_until_idle()  # the previous run's app has shut down
         process, url, started = start_app()
         try:
             page = browser.new_page()

@@ -16,7 +16,7 @@ from localserver import ServerConfig, start
 
 from .apps import BASELINE_CHAT, PORTAL, App
 from .browser import launch_browser
-from .common import Result, median
+from .common import Result, median, wait_until_idle
 
 WORDS = 2_000
 PACED_WORDS_PER_SECOND = 200
@@ -49,6 +49,7 @@ OBSERVER = """
 
 
 def one_reply(browser, app: App, server, words: int, words_per_second: int, timeout_s: float) -> dict:
+    wait_until_idle()
     page = browser.new_page()
     try:
         page.goto(app.url)

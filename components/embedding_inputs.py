@@ -14,6 +14,7 @@ from portal.embedding_explorer import (
     model_choices,
 )
 from portal.embedding_jobs import BatchPolicy
+from portal.outbox import DatabaseUnavailable
 from portal.settings import Connection
 from portal.text_inputs import MAX_TEXTS, TextInputError, TextSet, default_text_column, from_pasted, from_table, read_table
 
@@ -112,7 +113,14 @@ def _from_upload() -> TextSet | None:
 
 
 def _from_chat(explorer: EmbeddingExplorer) -> TextSet | None:
-    conversations = explorer.conversations()
+    try:
+        conversations = explorer.conversations()
+    except DatabaseUnavailable:
+        st.warning(
+            "The chat history cannot be read: the database is unreachable. Paste or upload texts meanwhile.",
+            icon=":material/cloud_off:",
+        )
+        return None
     if not conversations:
         st.info("There are no conversations yet; chat first, or paste texts.")
         return None
@@ -121,7 +129,11 @@ def _from_chat(explorer: EmbeddingExplorer) -> TextSet | None:
     roles = st.multiselect("Messages from", ["user", "assistant"], default=["user", "assistant"], key=keys.ROLES)
     if not chosen or not roles:
         return None
-    return explorer.texts_from_conversations(chosen, roles)
+    try:
+        return explorer.texts_from_conversations(chosen, roles)
+    except DatabaseUnavailable:
+        st.warning("The chosen conversations cannot be read: the database is unreachable.", icon=":material/cloud_off:")
+        return None
 
 
 def text_source(explorer: EmbeddingExplorer) -> TextSet | None:

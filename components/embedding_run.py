@@ -23,11 +23,12 @@ UI_UPDATE_SECONDS = 0.2
 
 def report_interrupted(explorer: EmbeddingExplorer) -> None:
     """If the last run's job never finished, say how many texts it kept (and that Embed resumes)."""
-    running = st.session_state.pop(keys.RUNNING, None)
+    running = st.session_state.get(keys.RUNNING)
     if running is None:
         return
     text_set, spec = running
-    kept = explorer.kept_count(text_set.texts, spec)
+    kept = explorer.kept_count(text_set.texts, spec)  # with the database away this raises, and the report waits
+    st.session_state.pop(keys.RUNNING, None)
     total = len(set(text_set.texts))
     how = "cancelled" if st.session_state.get(keys.CANCEL) else "interrupted"
     st.warning(

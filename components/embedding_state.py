@@ -6,6 +6,8 @@ the database cache and are reloaded from there on every rerun.
 
 from __future__ import annotations
 
+from typing import Any
+
 from portal.embedding_explorer import EmbeddingExplorer
 from portal.settings import Connection
 
@@ -39,7 +41,14 @@ COMPARE_SECOND = "emb_compare_second"
 EXPORT = "emb_export"
 
 
+class _SessionsAtFirstUse:
+    """The shared sessionmaker, reached (and the database created and migrated) only when a step
+    needs it: the page draws its input widgets first, so what was typed survives a database outage."""
+
+    def begin(self):  # noqa: ANN201 - a SessionTransaction context, as sessionmaker.begin() returns
+        return resources.get_sessionmaker().begin()
+
+
 def explorer(connection: Connection) -> EmbeddingExplorer:
-    return EmbeddingExplorer(
-        resources.get_sessionmaker(), resources.get_backend(connection), connection, owner=services.current_owner()
-    )
+    sessions: Any = _SessionsAtFirstUse()
+    return EmbeddingExplorer(sessions, resources.get_backend(connection), connection, owner=services.current_owner())

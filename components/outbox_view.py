@@ -1,9 +1,8 @@
-"""The chat page while the database is away: a clear message instead of a stack trace, a retry, and
-what waits in the session's outbox (portal/outbox.py), shown as pending with its text."""
+"""The chat page while the database is away: the common notice (database_notice.py) and what waits
+in the session's outbox (portal/outbox.py), shown as pending with its text."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,10 +12,9 @@ from portal.chat_service import EmptyMessage, MessageTooLong, clean_user_text
 from portal.outbox import DatabaseUnavailable, Outbox
 from portal.safe_markdown import neutralize_links
 
+from .database_notice import HEADLINE, show_unreachable
 from .uploads import prepare_uploads
 
-RETRY_EVERY_SECONDS = 5
-LAST_FAILURE = "portal_database_last_failure"  # monotonic time of the last failed attempt (this session)
 PENDING_MARK = ":material/schedule: pending: not saved yet"
 
 
@@ -61,31 +59,13 @@ def render_pending(outbox: Outbox) -> None:
 
 
 def database_unreachable(outbox: Outbox, error: DatabaseUnavailable, ping: Callable[[], None]) -> None:
-    st.session_state[LAST_FAILURE] = time.monotonic()
     st.sidebar.warning(
-        "**Database unreachable, retrying.** Your conversations are listed again as soon as it answers.",
-        icon=":material/cloud_off:",
+        f"**{HEADLINE}** Your conversations are listed again as soon as it answers.", icon=":material/cloud_off:"
     )
-    st.error(
-        "**Database unreachable, retrying.** The chat history cannot be read or saved right now. What you send "
-        "is kept on this page as pending, and is saved (then answered) as soon as the database answers again.",
-        icon=":material/cloud_off:",
+    show_unreachable(
+        error,
+        "The chat history cannot be read or saved right now. What you send is kept on this page as pending, "
+        "and is saved (then answered) as soon as the database answers again.",
+        ping,
+        between=lambda: render_pending(outbox),
     )
-    st.caption("Detail: " + error.detail.replace("`", "'"))
-    render_pending(outbox)
-    st.button("Retry now", icon=":material/refresh:", key="portal_database_retry")  # a click reruns the page
-    _retry_when_back(ping)
-
-
-@st.fragment(run_every=RETRY_EVERY_SECONDS)
-def _retry_when_back(ping: Callable[[], None]) -> None:
-    """Every few seconds, ask the database; once it answers, run the page again (which flushes the outbox)."""
-    st.caption(f"Trying again every {RETRY_EVERY_SECONDS} s.")
-    if time.monotonic() - st.session_state.get(LAST_FAILURE, 0.0) < RETRY_EVERY_SECONDS / 2:
-        return  # the page run that drew this has just failed
-    try:
-        ping()
-    except DatabaseUnavailable:
-        st.session_state[LAST_FAILURE] = time.monotonic()
-        return
-    st.rerun(scope="app")

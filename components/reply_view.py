@@ -8,6 +8,7 @@ from portal.chat_service import ChatService, PreparedReply, ToolStep
 from portal.chat_settings import ChatSettings
 from portal.outbox import DatabaseUnavailable, Outbox
 from portal.safe_markdown import safe_stream
+from portal.stream_pacing import paced
 from portal.tools import ToolResult
 
 from . import resources
@@ -65,6 +66,6 @@ def _show_step(step: PreparedReply | ToolStep) -> None:
             "messages are sent (the system prompt is always kept)."
         )
     try:
-        st.write_stream(safe_stream(step.stream))
+        st.write_stream(safe_stream(paced(step.stream)))
     finally:
         step.stream.close()  # a stop or closed tab lands here: the partial text is saved as "stopped"

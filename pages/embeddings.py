@@ -4,8 +4,13 @@ import streamlit as st
 
 from components import embedding_inputs, embedding_run, embedding_views, resources
 from components import embedding_state as keys
+from components.database_notice import show_unreachable
 from components.router_guard import require_router
+from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
+from portal.embedding_jobs import BatchPolicy
 from portal.errors import InferenceError
+from portal.outbox import DatabaseUnavailable
+from portal.text_inputs import TextSet
 
 
 def main() -> None:
@@ -17,11 +22,25 @@ def main() -> None:
         "embedding the same texts again costs nothing."
     )
     connection = resources.current_connection()
-    explorer = keys.explorer(connection)
+    explorer = keys.explorer(connection)  # reaches the database only when a step below needs it
     spec, policy = embedding_inputs.options_form(connection)
-    embedding_run.report_interrupted(explorer)
-
+    notices = st.container()
+    # The inputs are drawn before anything needs the database, so typed texts survive an outage.
     text_set = embedding_inputs.text_source(explorer)
+    try:
+        with notices:
+            embedding_run.report_interrupted(explorer)
+        explore(explorer, text_set, spec, policy)
+    except DatabaseUnavailable as exc:
+        show_unreachable(
+            exc,
+            "The embeddings cache cannot be read or written right now. Your texts and options stay on this page, "
+            "and every batch embedded before the database went away is kept: press **Embed** again once it answers.",
+            explorer.ping,
+        )
+
+
+def explore(explorer: EmbeddingExplorer, text_set: TextSet | None, spec: EmbeddingSpec, policy: BatchPolicy) -> None:
     if st.button("Embed", type="primary", disabled=text_set is None, icon=":material/scatter_plot:"):
         embedding_run.embed_with_progress(explorer, text_set, spec, policy)
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ class EmbeddingOptions:
 
 @dataclass(frozen=True)
 class EmbeddingBatch:
-    vectors: list[list[float]]
+    vectors: np.ndarray  # float32, one row per text, in the order of the texts
     model: str | None
     prompt_tokens: int = 0
     extra: dict[str, Any] = field(default_factory=dict)

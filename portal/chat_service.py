@@ -186,12 +186,17 @@ class ChatService:
     ) -> MessageRecord:
         """Commit the user's message (creating the conversation if needed) before anything is sent."""
         text = clean_user_text(text or "", allow_empty=bool(attachments))
+        parts = {"attachments": attachments} if attachments else None
         with self._begin() as session:
-            conversation = repository.get_conversation(session, conversation_id, owner=self._owner) if conversation_id else None
-            if conversation is None:
-                title = title_from(text) if text.strip() else title_from(" ".join(a.get("name", "attachment") for a in attachments or []))
-                conversation = repository.create_conversation(session, owner=self._owner, title=title, settings=settings.to_dict())
-            parts = {"attachments": attachments} if attachments else None
+            if conversation_id:
+                # add_message checks that the conversation exists and is ours in the same statement
+                # that locks it, so the usual case is one UPDATE and one INSERT (benchmark 4).
+                try:
+                    return repository.add_message(session, conversation_id, role="user", content=text, parts=parts, owner=self._owner)
+                except repository.ConversationNotFound:
+                    pass  # unknown or someone else's: the message starts a new conversation
+            title = title_from(text) if text.strip() else title_from(" ".join(a.get("name", "attachment") for a in attachments or []))
+            conversation = repository.create_conversation(session, owner=self._owner, title=title, settings=settings.to_dict())
             return repository.add_message(session, conversation.id, role="user", content=text, parts=parts, owner=self._owner)
 
     def _history_newest_first(self, conversation_id: str) -> Iterator[ChatMessage]:

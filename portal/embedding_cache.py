@@ -2,7 +2,8 @@
 
 `SqlVectorCache` binds a sessionmaker to one `EmbeddingScope` and runs each call in its own short
 transaction, so a batch written by a job is committed before the next batch is even requested: a
-job cut short by a Streamlit rerun or stop keeps every batch that finished.
+job cut short by a Streamlit rerun or stop keeps every batch that finished. An unreachable or locked
+database raises `DatabaseUnavailable` (portal/outbox.py), which ends a job the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import embedding_cache
 from storage.embedding_cache import EmbeddingScope, text_hash
 
+from .outbox import database_errors
 from .settings import Connection
 
 __all__ = ["EmbeddingScope", "SqlVectorCache", "VectorCache", "model_key", "text_hash"]
@@ -52,16 +54,16 @@ class SqlVectorCache:
         self.scope = scope
 
     def lookup(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        with self._sessions.begin() as session:
+        with database_errors(), self._sessions.begin() as session:
             found = embedding_cache.lookup_vectors(session, self.scope, text_hashes)
         return {key: from_bytes(value) for key, value in found.items()}
 
     def store(self, vectors: Mapping[str, np.ndarray]) -> None:
         if not vectors:
             return
-        with self._sessions.begin() as session:
+        with database_errors(), self._sessions.begin() as session:
             embedding_cache.store_vectors(session, self.scope, {key: to_bytes(value) for key, value in vectors.items()})
 
     def count(self, text_hashes: Sequence[str]) -> int:
-        with self._sessions.begin() as session:
+        with database_errors(), self._sessions.begin() as session:
             return embedding_cache.count_vectors(session, self.scope, text_hashes)

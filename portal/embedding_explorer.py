@@ -2,7 +2,8 @@
 
 One object per session, built from the shared backend and sessionmaker (cheap; never cached). The
 page calls one method per user event; vectors live in the database cache, so a rerun reloads them
-with `load` (no API call) instead of keeping arrays in `st.session_state`.
+with `load` (no API call) instead of keeping arrays in `st.session_state`. Every database use raises
+`DatabaseUnavailable` when the database cannot be reached, so the page can say so and keep serving.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.records import ConversationRecord
@@ -21,6 +23,7 @@ from .backend import EmbeddingOptions
 from .embedding_cache import EmbeddingScope, SqlVectorCache, model_key, text_hash
 from .embedding_jobs import AsyncEmbedderSource, BatchPolicy, EmbeddingOutcome, JobProgress, run_job
 from .errors import ErrorKind, InferenceError
+from .outbox import database_errors
 from .settings import Connection
 from .similarity import cosine, truncate_and_normalise
 from .text_inputs import TextSet
@@ -166,10 +169,15 @@ class EmbeddingExplorer:
         vectors = self._one(texts, spec, CORPUS)
         return cosine(vectors[0], vectors[1])
 
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable unless the database answers."""
+        with database_errors(), self._sessions.begin() as session:
+            session.execute(sql_text("SELECT 1"))
+
     def conversations(self) -> list[ConversationRecord]:
-        with self._sessions.begin() as session:
+        with database_errors(), self._sessions.begin() as session:
             return text_inputs.conversation_choices(session, owner=self._owner)
 
     def texts_from_conversations(self, conversation_ids: Sequence[str], roles: Sequence[str] = ("user", "assistant")) -> TextSet:
-        with self._sessions.begin() as session:
+        with database_errors(), self._sessions.begin() as session:
             return text_inputs.from_conversations(session, conversation_ids, owner=self._owner, roles=roles)

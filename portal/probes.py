@@ -68,7 +68,7 @@ def probe_embeddings(backend: InferenceBackend, connection: Connection) -> Capab
         elapsed = (time.perf_counter() - started) * 1000
         return CapabilityResult("embeddings", False, connection.embeddings_model, exc.user_message(), elapsed, error_kind=exc.kind.value)
     elapsed = (time.perf_counter() - started) * 1000
-    dimensions = len(batch.vectors[0]) if batch.vectors else None
+    dimensions = int(batch.vectors.shape[1]) if len(batch.vectors) else None
     return CapabilityResult("embeddings", True, batch.model or connection.embeddings_model, f"{dimensions} dimensions", elapsed, dimensions)
 
 

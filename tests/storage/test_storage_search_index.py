@@ -172,3 +172,49 @@ def test_common_text_is_answered_by_the_walk_alone(session: Session, monkeypatch
     assert walked == _plain_ids(monkeypatch, session, "second page", limit=3)
     assert walked_next == _plain_ids(monkeypatch, session, "second page", limit=2, offset=2)
     assert len(walked) == 3
+
+
+def _sparse(session: Session, total: int = 40, every: int = 4) -> None:
+    """`total` conversations, the newest last; every `every`-th one mentions "sparse term"."""
+    for number in range(total):
+        conversation = create_conversation(session, title=f"chat {number}")
+        text = "a sparse term here" if number % every == 0 else "nothing to see"
+        add_message(session, conversation.id, role="user", content=f"{text} {number}")
+
+
+def test_a_text_the_short_walk_finds_too_rarely_is_finished_by_a_longer_walk(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sparse(session)
+    monkeypatch.setattr(search, "WALK_CONVERSATIONS", 7)  # walks 39..32, two matches: not a page of five
+
+    def no_index(*args):
+        raise AssertionError("the longer walk should have filled the page")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search, "_indexed_candidates", no_index)
+        first = _ids(session, "sparse term", limit=5)
+        after_one = _ids(session, "sparse term", limit=4, offset=1)  # the short walk saw two matches, skipped one
+
+    assert first == _plain_ids(monkeypatch, session, "sparse term", limit=5)
+    assert after_one == _plain_ids(monkeypatch, session, "sparse term", limit=4, offset=1)
+    assert len(first) == 5 and after_one == first[1:]
+
+
+def test_a_longer_walk_that_falls_short_ends_in_the_index_with_the_same_page(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sparse(session)
+    monkeypatch.setattr(search, "WALK_CONVERSATIONS", 6)
+    monkeypatch.setattr(search, "LONG_WALK_CONVERSATIONS", 12)  # the estimate asks for more: straight to the index
+    asked: list[str] = []
+    indexed = search._indexed_candidates
+
+    def spy(*args):
+        asked.append(args[2])
+        return indexed(*args)
+
+    monkeypatch.setattr(search, "_indexed_candidates", spy)
+    assert _ids(session, "sparse term", limit=8) == _plain_ids(monkeypatch, session, "sparse term", limit=8)
+    assert asked == ["sparse term"]
+    assert len(_ids(session, "sparse term", limit=50)) == 10
