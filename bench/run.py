@@ -2,8 +2,8 @@
 
 `python3 dev.py bench [--quick] [--only 2,4]`, or `python -m bench` inside the venv. `--quick` runs
 each benchmark at tiny sizes (a smoke test: the figures mean nothing); it writes `quick.*` so a
-full run's `latest.*` stays. A benchmark that fails is reported as a failed row with the error, and
-the others still run, and the exit status is 1.
+full run's `latest.*` stays. Each benchmark runs in a fresh interpreter. A benchmark that fails is
+reported as a failed row, the others still run, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import subprocess
+import sys
+import tempfile
 import time
-import traceback
+from dataclasses import asdict
 from pathlib import Path
 
 from .common import RESULTS_DIR, Result, load_average, machine, markdown_table, summary_line, write_results
@@ -27,17 +30,30 @@ BENCHMARKS = {
 }
 
 
+def _child(number: int, quick: bool, out: Path) -> int:
+    """Inside the fresh interpreter: run one benchmark and write its results as JSON."""
+    module_name, _title = BENCHMARKS[number]
+    module = importlib.import_module(f"bench.{module_name}")
+    results = module.run(quick=quick)
+    out.write_text(json.dumps([asdict(r) for r in results], default=str))
+    return 0
+
+
 def run_benchmark(number: int, quick: bool) -> list[Result]:
+    """One benchmark in its own interpreter, so that none measures another's leftovers: a heap grown
+    by earlier benchmarks (longer garbage collections), threads or browsers they left running."""
     module_name, title = BENCHMARKS[number]
     started = time.perf_counter()
     print(f"[{number}] {title}{' (quick)' if quick else ''} …", flush=True)
-    try:
-        module = importlib.import_module(f"bench.{module_name}")
-        results = module.run(quick=quick)
-    except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip().replace("\n", " ")[:300]
-        traceback.print_exc()
-        results = [Result(number, f"{title}: did not run", float("nan"), "", "", False, note=detail, extra={"error": detail})]
+    with tempfile.TemporaryDirectory(prefix="bench-child-") as directory:
+        out = Path(directory) / "results.json"
+        command = [sys.executable, "-m", "bench.run", "--child", str(number), "--child-out", str(out)] + (["--quick"] if quick else [])
+        finished = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent)
+        if finished.returncode == 0 and out.exists():
+            results = [Result(**row) for row in json.loads(out.read_text())]
+        else:  # one broken benchmark must not hide the others; its traceback is above
+            detail = f"the benchmark process exited with status {finished.returncode}"
+            results = [Result(number, f"{title}: did not run", float("nan"), "", "", False, note=detail, extra={"error": detail})]
     print(f"[{number}] done in {time.perf_counter() - started:.0f} s", flush=True)
     return results
 
@@ -49,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test (figures are meaningless)")
     parser.add_argument("--only", default="", help="comma-separated benchmark numbers, e.g. 2,4")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where the JSON and Markdown go")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # internal: run one benchmark in this process
+    parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child is not None:
+        return _child(args.child, args.quick, args.child_out)
     numbers = sorted(int(n) for n in args.only.split(",") if n.strip()) if args.only else sorted(BENCHMARKS)
     unknown = [n for n in numbers if n not in BENCHMARKS]
     if unknown:
@@ -68,3 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nWritten: {json_path} and {md_path}")
     # Missed targets are reported in the table, not in the exit status; a benchmark that could not run is.
     return 1 if any(r.extra.get("error") for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

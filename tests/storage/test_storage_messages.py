@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from storage._common import find_conversation
 from storage.errors import ConversationNotFound, MessageNotFound
 from storage.records import ConversationRecord
 from storage.repository import (
@@ -71,6 +72,29 @@ def test_add_message_to_unknown_conversation_raises(session: Session) -> None:
     for missing in ("00000000-0000-0000-0000-000000000000", "garbage"):
         with pytest.raises(ConversationNotFound):
             add_message(session, missing, role="user", content="hi")
+
+
+def test_add_message_to_another_owners_conversation_raises_and_stores_nothing(session: Session, chat: ConversationRecord) -> None:
+    with pytest.raises(ConversationNotFound):
+        add_message(session, chat.id, role="user", content="not yours", owner="mallory")
+
+    assert list_messages(session, chat.id) == []
+    fetched = get_conversation(session, chat.id)
+    assert fetched is not None and fetched.message_count == 0
+
+
+def test_a_conversation_loaded_in_the_same_session_shows_the_new_count(session: Session, chat: ConversationRecord) -> None:
+    loaded = find_conversation(session, chat.id, "")  # an ORM object in this session's identity map
+    assert loaded is not None and loaded.message_count == 0
+
+    add_message(session, chat.id, role="user", content="one")
+    add_message(session, chat.id, role="assistant", content="two", parts={"tool_calls": []}, params={"model": "m"})
+
+    assert loaded.message_count == 2
+    assert [(m.role, m.content, m.parts, m.params) for m in list_messages(session, chat.id)] == [
+        ("user", "one", None, None),
+        ("assistant", "two", {"tool_calls": []}, {"model": "m"}),
+    ]
 
 
 def test_add_message_rejects_invalid_role_and_status(session: Session, chat: ConversationRecord) -> None:
