@@ -1,10 +1,16 @@
 """Router only: sign-in when configured, shared sidebar widgets, the backend banner, and st.navigation over the pages."""
 
 import streamlit as st
+import streamlit.delta_generator
 
 from components import auth
 from components.connection import backend_banner, connection_picker
 from components.resources import settle_memory
+
+# Streamlit checks once per process, at the first element, whether it runs in a REPL, with
+# inspect.stack(): that resolves the source file of every loaded module (0.3-0.5 s here, inside the
+# first page a new process serves, benchmark 6). This file only ever runs under `streamlit run`.
+streamlit.delta_generator._use_warning_has_been_displayed = True
 
 st.set_page_config(page_title="Azure AI Foundry portal", page_icon=":material/hub:", layout="wide")
 

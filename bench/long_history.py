@@ -10,6 +10,10 @@ renders every message from the same database. For each size and app, a fresh `st
   (replies come from the benchmark's local server at full speed);
 * memory: the app process's RSS after those runs.
 
+For reference, the same run opens the smallest Streamlit page (`bench/baseline_empty_app.py`) in
+the same way: the floor any Streamlit app pays (frontend bundle, websocket, first script run), which
+on this 2-core machine is most of the portal's figure and moves with the machine's load.
+
 Runs alternate between the apps, each started on a quiet machine (`wait_until_idle`); figures
 are medians. Target at 5,000 messages: open under 1.5 s,
 first token under 1 s, both at least 3x better than the baseline.
@@ -28,7 +32,7 @@ from storage.engine import default_database_url, make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.models import Conversation, Message
 
-from .apps import BASELINE_FULL_HISTORY, PORTAL, App
+from .apps import BASELINE_EMPTY, BASELINE_FULL_HISTORY, PORTAL, App
 from .browser import launch_browser
 from .common import Result, median, wait_until_idle
 
@@ -37,6 +41,7 @@ OPEN_TARGET_MS = 1_500.0
 FIRST_TOKEN_TARGET_MS = 1_000.0
 BETTER_BY = 3.0
 INPUT = '[data-testid="stChatInputTextArea"]'
+EMPTY_MARKER = "empty-page-ready"
 
 # Installed before any page script: records when `marker` first appears in the document.
 SEEN = """
@@ -116,6 +121,20 @@ def warm_up(browser, app: App) -> None:
         page.close()
 
 
+def open_only(browser, app: App, marker: str) -> dict:
+    """Page open of an app without a chat (the empty reference page)."""
+    wait_until_idle()
+    context = browser.new_context()
+    context.add_init_script(SEEN + f"window.__watch({json.dumps(marker)});")
+    page = context.new_page()
+    try:
+        page.goto(app.url, wait_until="commit")
+        page.wait_for_function("window.__seenAt !== null", timeout=120_000, polling=50)
+        return {"open_ms": page.evaluate("window.__seenAt - performance.timeOrigin")}
+    finally:
+        context.close()
+
+
 def open_and_send(browser, app: App, conversation_id: str, marker: str, probe: str) -> dict:
     """Open the conversation, then send `probe`; returns the two timings in ms."""
     wait_until_idle()  # the other app's last run (the baseline drawing thousands of messages) has ended
@@ -148,7 +167,7 @@ def open_and_send(browser, app: App, conversation_id: str, marker: str, probe: s
 
 def run(quick: bool = False) -> list[Result]:
     sizes = (40, 200) if quick else SIZES
-    repeats = 1 if quick else 3
+    repeats = 1 if quick else 5
     server = start(config=ServerConfig(words_per_second=0))
     results: list[Result] = []
     try:
@@ -158,15 +177,23 @@ def run(quick: bool = False) -> list[Result]:
                 for app in apps.values():
                     app.data_dir = apps["portal"].data_dir  # both read the same database
                     app.environment["PORTAL_DATA_DIR"] = str(app.data_dir)
+                if size == sizes[-1]:
+                    apps["empty"] = App(BASELINE_EMPTY)
                 conversation_id, marker = build_database(apps["portal"].data_dir, (size,))[size]
                 runs: dict[str, list[dict]] = {name: [] for name in apps}
                 memory: dict[str, float] = {}
                 try:
-                    for app in apps.values():
+                    for name, app in apps.items():
                         app.start()
-                        warm_up(browser, app)
+                        if name == "empty":
+                            open_only(browser, app, EMPTY_MARKER)
+                        else:
+                            warm_up(browser, app)
                     for attempt in range(repeats):
                         for name, app in apps.items():
+                            if name == "empty":
+                                runs[name].append(open_only(browser, app, EMPTY_MARKER))
+                                continue
                             probe = f"probe-{size}-{name}-{attempt}"
                             runs[name].append(open_and_send(browser, app, conversation_id, marker, probe))
                             marker = f'"{probe}"'  # the reply just stored is now the last message
@@ -205,6 +232,20 @@ def _results(size: int, runs: dict[str, list[dict]], memory: dict[str, float], l
                 ratio=ratio,
                 note="ratio = baseline / portal",
                 extra={"portal": runs["portal"], "baseline": runs["baseline"]},
+            )
+        )
+    if runs.get("empty"):
+        floor = med("empty", "open_ms")
+        out.append(
+            Result(
+                3,
+                "for reference: the smallest Streamlit page (one line of text): page open",
+                floor,
+                "ms",
+                "informational",
+                None,
+                note="the floor under any Streamlit app's page open on this machine, same run",
+                extra={"runs": runs["empty"]},
             )
         )
     out.append(
