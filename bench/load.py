@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,9 @@ class SessionOutcome:
     conversation_id: str | None = None
     time_to_first_token_ms: float | None = None  # in the browser: Enter to the first reply text on the page
     app_time_to_first_token_ms: float | None = None  # as the app measured and stored it: request to first token
+    app_total_ms: float | None = None  # as the app stored it: request to the last token
+    stored_after_ms: float | None = None  # Enter in the browser to the user message's row (same machine clock)
+    app_first_token_after_ms: float | None = None  # Enter to the first token reaching the app (reply row + its TTFT)
     total_ms: float | None = None
     sent_epoch_ms: float | None = None
     finished_epoch_ms: float | None = None
@@ -304,8 +308,8 @@ def _check_database(database_url: str, outcomes: list[SessionOutcome], words: in
             conversations = dict(connection.execute(text("SELECT id, message_count FROM conversations")).all())
             rows = connection.execute(
                 text(
-                    "SELECT conversation_id, role, content, status, finish_reason, time_to_first_token_ms "
-                    "FROM messages ORDER BY id"
+                    "SELECT conversation_id, role, content, status, finish_reason, time_to_first_token_ms, "
+                    "total_time_ms, created_at FROM messages ORDER BY id"
                 )
             ).all()
     finally:
@@ -325,6 +329,12 @@ def _check_database(database_url: str, outcomes: list[SessionOutcome], words: in
             continue
         user, reply = stored
         outcome.app_time_to_first_token_ms = reply.time_to_first_token_ms
+        outcome.app_total_ms = reply.total_time_ms
+        if outcome.sent_epoch_ms is not None:
+            outcome.stored_after_ms = _epoch_ms(user.created_at) - outcome.sent_epoch_ms
+            if reply.time_to_first_token_ms is not None:
+                first_token = _epoch_ms(reply.created_at) + reply.time_to_first_token_ms
+                outcome.app_first_token_after_ms = first_token - outcome.sent_epoch_ms
         if conversations.get(conversation_id) != 2:
             problems.append(f"session {outcome.index}: message_count {conversations.get(conversation_id)} for 2 rows")
         if outcome.token not in user.content or outcome.token not in reply.content:
@@ -336,6 +346,12 @@ def _check_database(database_url: str, outcomes: list[SessionOutcome], words: in
                 f"session {outcome.index}: reply {reply.status}/{reply.finish_reason} with {len(reply.content.split())} words"
             )
     return problems
+
+
+def _epoch_ms(value: datetime | str) -> float:
+    """A created_at read with raw SQL (a datetime from PostgreSQL, text from SQLite) as epoch ms."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000
 
 
 def _database_label(url: str) -> str:
@@ -408,6 +424,9 @@ def results(report: LoadReport) -> list[Result]:
     ttfts = report.ttfts
     app_ttfts = [o.app_time_to_first_token_ms for o in report.outcomes if o.app_time_to_first_token_ms is not None]
     totals = [o.total_ms for o in report.outcomes if o.total_ms is not None]
+    app_totals = [o.app_total_ms for o in report.outcomes if o.app_total_ms is not None]
+    stored_after = [o.stored_after_ms for o in report.outcomes if o.stored_after_ms is not None]
+    app_first = [o.app_first_token_after_ms for o in report.outcomes if o.app_first_token_after_ms is not None]
     wrong = sum(1 for o in report.outcomes if o.foreign_tokens)
     database_problems = [p for p in report.problems if "stored" in p or "database" in p or "message_count" in p]
     nan = float("nan")
@@ -443,6 +462,33 @@ def results(report: LoadReport) -> list[Result]:
             "request to the model until its first token, stored with each reply",
         ),
         ("time to first token as the app measured it, max", max(app_ttfts, default=nan), "ms", "", None, ""),
+        (
+            "Enter to the first token reaching the app, median",
+            median(app_first),
+            "ms",
+            "",
+            None,
+            "the reply row's created_at plus its time to first token: what the app can show from then on",
+        ),
+        ("Enter to the first token reaching the app, max", max(app_first, default=nan), "ms", "", None, ""),
+        (
+            "Enter to the user's message stored, median",
+            median(stored_after),
+            "ms",
+            "",
+            None,
+            "browser clock to the row's created_at (same machine): the page's run before the request",
+        ),
+        ("Enter to the user's message stored, max", max(stored_after, default=nan), "ms", "", None, ""),
+        (
+            "reply streamed by the app (request to last token), median",
+            median(app_totals),
+            "ms",
+            "",
+            None,
+            "stored with each reply: how long the app took to receive and save the whole reply",
+        ),
+        ("reply streamed by the app (request to last token), max", max(app_totals, default=nan), "ms", "", None, ""),
         (
             "send to finished reply, median",
             median(totals),
