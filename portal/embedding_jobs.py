@@ -11,8 +11,11 @@ How a job runs (`run_job` / `run_job_async`):
    taken to be about the request itself and the job stops with the endpoint's message.
 4. 429 (and 5xx, timeouts) wait `Retry-After` (or an exponential backoff) and retry, at most
    `max_retries` times per batch; while one request waits, no new request starts.
-5. Every finished batch is written to the cache at once, so a job that is cancelled, fails or is
-   interrupted by a Streamlit rerun/stop (raised from the progress callback) keeps what finished.
+5. Every finished batch is written to the cache as it arrives, on a worker thread, so requests
+   keep going while SQLite or PostgreSQL writes (batches that finish during a write go together in
+   the next one). A job that is cancelled, fails or is interrupted by a Streamlit rerun/stop
+   (raised from the progress callback) waits for those writes, so it keeps what finished. A
+   database outage during a write (`DatabaseUnavailable`) ends the job.
 
 Returned vectors are float32 and unit length; a service that returns more dimensions than asked
 has its vectors truncated and re-normalised before they are cached.
@@ -168,6 +171,38 @@ class _Job:
         self.started = time.monotonic()
         self.counts = collections.Counter[str]()
         self.embed: EmbedFn | None = None
+        self._writing: asyncio.Future[None] | None = None  # the cache write in progress, at most one
+        self._unwritten: dict[str, np.ndarray] = {}
+        self._write_failed = False  # after a failed write nothing more is tried: the job ends
+
+    # -- the cache, written off the event loop ---------------------------------------------------
+
+    def _write_next(self) -> None:
+        if self.cache is not None and self._writing is None and self._unwritten and not self._write_failed:
+            chunk, self._unwritten = self._unwritten, {}
+            self._writing = asyncio.ensure_future(asyncio.to_thread(self.cache.store, chunk))
+
+    def _check_writes(self) -> None:
+        """Raise what a finished write raised (a database outage), then start the next one."""
+        if self._writing is not None and self._writing.done():
+            writing, self._writing = self._writing, None
+            self._write_failed = writing.exception() is not None
+            writing.result()
+        self._write_next()
+
+    async def drain_writes(self) -> None:
+        """Wait until everything accepted so far is in the cache."""
+        self._write_next()
+        while self._writing is not None:
+            writing = self._writing
+            try:
+                await writing
+            except BaseException:
+                self._write_failed = True
+                raise
+            finally:
+                self._writing = None
+            self._write_next()
 
     # -- one request, with retries --------------------------------------------------------------
 
@@ -206,7 +241,8 @@ class _Job:
         matrix = truncate_and_normalise(matrix, self.options.dimensions)
         finished = dict(zip(batch, matrix))
         if self.cache is not None:
-            self.cache.store(finished)
+            self._unwritten.update(finished)
+            self._write_next()
         self.vectors.update(finished)
         self.model = result.model or self.model
 
@@ -273,6 +309,7 @@ class _Job:
                         self._reject(batch, exc, pending)
                     else:
                         self._accept(batch, result)
+                self._check_writes()
                 self._report(len(tasks))
             return COMPLETE
         finally:
@@ -280,6 +317,7 @@ class _Job:
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            await self.drain_writes()
 
 
 def _assemble(texts: Sequence[str], hashes: Sequence[str], vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -111,7 +111,8 @@ def test_database_dropping_mid_run_keeps_every_finished_batch_and_the_rerun_send
     policy = BatchPolicy(batch_size=20, concurrency=1)
 
     def stop_after_some_batches(progress: JobProgress) -> None:
-        if progress.embedded >= 100 and dedicated_postgres.running:
+        # Batches are written on a worker thread as they arrive: stop once 100 texts are stored.
+        if progress.embedded >= 100 and dedicated_postgres.running and cached_vectors(postgres_url) >= 100:
             dedicated_postgres.stop()
 
     try:
