@@ -2,7 +2,7 @@
 
 `python3 dev.py bench [--quick] [--only 2,4]`, or `python -m bench` inside the venv. `--quick` runs
 each benchmark at tiny sizes (a smoke test: the figures mean nothing); it writes `quick.*` so a
-full run's `latest.*` stays. Each benchmark runs in a fresh interpreter. A benchmark that fails is
+full run's `latest.*` stays, as does `--only`, which writes `only-<numbers>.*`. Each benchmark runs in a fresh interpreter. A benchmark that fails is
 reported as a failed row, the others still run, and the exit status is 1.
 """
 
@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     for number in numbers:
         results.extend(run_benchmark(number, args.quick))
-    json_path, md_path = write_results(results, started, args.results_dir, "quick" if args.quick else "latest", start_load)
+    name = "quick" if args.quick else ("latest" if numbers == sorted(BENCHMARKS) else "only-" + "-".join(map(str, numbers)))
+    json_path, md_path = write_results(results, started, args.results_dir, name, start_load)
     print()
     print("Machine: " + summary_line(json.loads(json_path.read_text())))
     print()
