@@ -1,9 +1,10 @@
 """Run every benchmark (or some), print the table, write bench/results/<name>.json and .md.
 
 `python3 dev.py bench [--quick] [--only 2,4]`, or `python -m bench` inside the venv. `--quick` runs
-each benchmark at tiny sizes (a smoke test: the figures mean nothing); it writes `quick.*` so a
-full run's `latest.*` stays, as does `--only`, which writes `only-<numbers>.*`. Each benchmark runs in a fresh interpreter. A benchmark that fails is
-reported as a failed row, the others still run, and the exit status is 1.
+each benchmark at tiny sizes (a smoke test: the figures mean nothing) and writes `quick.*`;
+`--only` writes `only-<numbers>.*`; only a full run replaces `latest.*`. Each benchmark runs in a
+fresh interpreter. A benchmark that fails is reported as a failed row, the others still run, and
+the exit status is 1.
 """
 
 from __future__ import annotations
