@@ -43,10 +43,17 @@ EXPORT = "emb_export"
 
 class _SessionsAtFirstUse:
     """The shared sessionmaker, reached (and the database created and migrated) only when a step
-    needs it: the page draws its input widgets first, so what was typed survives a database outage."""
+    needs it: the page draws its input widgets first, so what was typed survives a database outage.
+    Looked up once (on the script thread, by the first step), then kept: an embedding job writes
+    from a worker thread, which must not go through Streamlit's caches and secrets each time."""
+
+    def __init__(self) -> None:
+        self._sessions = None
 
     def begin(self):  # noqa: ANN201 - a SessionTransaction context, as sessionmaker.begin() returns
-        return resources.get_sessionmaker().begin()
+        if self._sessions is None:
+            self._sessions = resources.get_sessionmaker()  # raises while the database is away; tried again next use
+        return self._sessions.begin()
 
 
 def explorer(connection: Connection) -> EmbeddingExplorer:

@@ -190,7 +190,7 @@ class _Job:
             writing.result()
         self._write_next()
 
-    async def drain_writes(self) -> None:
+    async def _drain_writes(self) -> None:
         """Wait until everything accepted so far is in the cache."""
         self._write_next()
         while self._writing is not None:
@@ -317,7 +317,7 @@ class _Job:
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
-            await self.drain_writes()
+            await self._drain_writes()
 
 
 def _assemble(texts: Sequence[str], hashes: Sequence[str], vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

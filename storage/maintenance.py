@@ -40,6 +40,11 @@ MERGE_PAGES = 64  # work per merge step (pages written): a few ms holding the wr
 MAX_MERGE_STEPS = 8  # per tick; the rest waits for the next tick
 FTS_TABLES = ("messages_fts", "conversations_fts")
 GIN_INDEXES = ("ix_messages_content_trgm", "ix_conversations_title_trgm")
+_CLEAN_PENDING_LISTS = text(
+    "SELECT coalesce(sum(gin_clean_pending_list(found.oid)), 0) "
+    "FROM (SELECT to_regclass(name) AS oid FROM unnest(CAST(:names AS text[])) AS name) AS found "
+    "WHERE found.oid IS NOT NULL"
+)
 
 
 class _Upkeep:
@@ -119,15 +124,11 @@ class PostgresMaintenance(_Upkeep):
         engine = self._engine_ref()
         if engine is None:
             return 0
-        removed = 0
         with engine.connect() as connection:
-            for name in GIN_INDEXES:
-                index = connection.execute(text("SELECT to_regclass(:name)"), {"name": name}).scalar()
-                if index is not None:  # absent where pg_trgm was not available to migration 0003
-                    cleaned = connection.execute(text("SELECT gin_clean_pending_list(to_regclass(:name))"), {"name": name})
-                    removed += int(cleaned.scalar() or 0)
-                connection.commit()  # each cleanup its own short transaction
-        return removed
+            # Indexes that do not exist (no pg_trgm for migration 0003) resolve to NULL and are skipped.
+            removed = connection.execute(_CLEAN_PENDING_LISTS, {"names": list(GIN_INDEXES)}).scalar()
+            connection.commit()
+        return int(removed or 0)
 
 
 def start_maintenance(engine: Engine, interval: float | None = None) -> _Upkeep | None:

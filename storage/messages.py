@@ -86,7 +86,7 @@ def add_message(
     # message (benchmark 4): Core statements built once instead of the ORM's bulk persistence and
     # per-call statement building, and on PostgreSQL both in one data-modifying CTE (one round trip
     # fewer). A Conversation already loaded in this session is expired, so it shows no stale count.
-    values = {"content": "", "status": "complete", "parts": None, "model": None, "params": None, **fields}
+    values = fields  # all five fields, validated
     if session.get_bind().dialect.name == "postgresql":
         row = {f"m_{name}": value for name, value in values.items()}
         row.update(m_role=role, m_created_at=now, m_updated_at=now, b_id=cid, b_owner=owner, b_now=now)

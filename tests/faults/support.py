@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -286,3 +286,13 @@ def _record_error(action: Callable[[], None]) -> Callable[[], None]:
             threading.current_thread().error = exc  # type: ignore[attr-defined]
 
     return run
+
+
+def count_rows(url: str, table: str) -> int:
+    """Rows in `table`, read with a connection of its own (not the app's pool)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+    finally:
+        engine.dispose()

@@ -34,7 +34,7 @@ from tests.faults.apptest import (
     shows_database_down,
     transcript,
 )
-from tests.faults.support import DedicatedPostgres, SqliteWriteLock, in_background, wait_until
+from tests.faults.support import DedicatedPostgres, SqliteWriteLock, count_rows, in_background, wait_until
 
 
 def stored_messages(url: str) -> list[tuple[str, str, str]]:
@@ -46,15 +46,6 @@ def stored_messages(url: str) -> list[tuple[str, str, str]]:
     finally:
         engine.dispose()
     return [tuple(row) for row in rows]
-
-
-def stored_conversations(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(text("SELECT count(*) FROM conversations")).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def pending_bubbles(app) -> list[tuple[str, str]]:
@@ -125,7 +116,7 @@ def test_stored_message_leaves_the_outbox_and_its_reply_becomes_due(
         conversation_id = outbox.flush(service, ChatSettings())
         assert conversation_id is not None and not outbox
         assert outbox.take_reply_due(conversation_id) and not outbox.take_reply_due(conversation_id)
-        assert stored_conversations(postgres_url) == 1  # both went into the one new conversation, in order
+        assert count_rows(postgres_url, "conversations") == 1  # both went into the one new conversation, in order
         assert [content for _, _, content in stored_messages(postgres_url)] == ["first while down", "second while down"]
     finally:
         engine.dispose()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
 from components import embedding_state as keys
@@ -26,19 +25,14 @@ from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmake
 from storage.migrate import upgrade_to_head
 from tests.embeddings.support import embeddings_requests, inputs_sent, topic_texts
 from tests.faults.apptest import APP, PortalEnvironment, assert_no_exception, button, texts
-from tests.faults.support import DedicatedPostgres, SqliteWriteLock
+from tests.faults.support import DedicatedPostgres, SqliteWriteLock, count_rows
 
 FIRST = ["the cat sat on the mat", "a dog barked at night", "bread rises with yeast", "markets fell today"]
 TYPED_WHILE_DOWN = ["typed while the database was away", "and this line too"]
 
 
 def cached_vectors(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(text("SELECT count(*) FROM embedding_cache")).scalar_one())
-    finally:
-        engine.dispose()
+    return count_rows(url, "embedding_cache")
 
 
 def embeddings_page(timeout: float = 60) -> AppTest:
