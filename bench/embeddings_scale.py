@@ -27,10 +27,10 @@ import plotly.io
 
 from components.figures import scatter_figure
 from localserver.embedding_models import embed_texts
-from portal.azure_backend import AzureInferenceBackend
 from portal.embedding_cache import text_hash
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.embedding_jobs import COMPLETE, BatchPolicy
+from portal.inference.azure_backend import AzureInferenceBackend
 from portal.projections import PCA, kmeans_clusters, project, suggested_cluster_count
 from portal.settings import offline_connection
 from portal.similarity import top_k

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.errors import ConfigError
+from portal.inference.endpoints import API_OPENAI
+from portal.settings import ConfigError
 
 from . import resources, state
 
@@ -25,9 +26,10 @@ def connection_picker() -> None:
 def backend_banner() -> None:
     connection = resources.current_connection()
     if connection.offline:
+        api = "the OpenAI v1 API" if connection.api == API_OPENAI else "the Azure AI Model Inference API"
         st.info(
             f"Running on the **offline** demo backend: the bundled local server at `{connection.endpoint}` "
-            "answers with deterministic local models. Set `AZURE_INFERENCE_ENDPOINT` to use Azure.",
+            f"answers through {api} with deterministic local models. Set `AZURE_INFERENCE_ENDPOINT` to use Azure.",
             icon=":material/cloud_off:",
         )
     else:

@@ -11,7 +11,6 @@ from portal.embedding_explorer import (
     EmbeddingExplorer,
     EmbeddingSpec,
     default_model,
-    model_choices,
 )
 from portal.embedding_jobs import BatchPolicy
 from portal.outbox import DatabaseUnavailable
@@ -19,6 +18,8 @@ from portal.settings import Connection
 from portal.text_inputs import MAX_TEXTS, TextInputError, TextSet, default_text_column, from_pasted, from_table, read_table
 
 from . import embedding_state as keys
+from . import resources
+from .settings_form import FREE_TEXT_MODEL_KINDS
 
 SAMPLE_TEXTS = "\n".join(
     [
@@ -40,14 +41,14 @@ INPUT_TYPES = {
     "text for both": TEXT_INPUT_TYPE,
     "don't send": NO_INPUT_TYPE,
 }
-FREE_TEXT_MODEL_KINDS = ("foundry", "github_models", "openai_compatible")  # one URL, many models
 NO_LABEL = "(none)"
 
 
 def options_form(connection: Connection) -> tuple[EmbeddingSpec, BatchPolicy]:
     with st.sidebar.expander("Embedding options", icon=":material/tune:"):
-        choices = list(model_choices(connection))
-        preferred = default_model(connection)
+        listed = resources.get_model_choices(connection)
+        choices = list(listed.embeddings)
+        preferred = default_model(connection, choices)
         if len(choices) <= 1 and connection.kind.value in FREE_TEXT_MODEL_KINDS:
             model = st.text_input("Model / deployment", value=preferred or "", key=keys.MODEL, placeholder="model name") or None
         elif choices:
@@ -62,7 +63,12 @@ def options_form(connection: Connection) -> tuple[EmbeddingSpec, BatchPolicy]:
             key=keys.TRUNCATE_LOCALLY,
             help="For models that reject `dimensions`: cut full vectors here. Either way truncated vectors are re-normalised.",
         )
-        input_type = st.selectbox("input_type", list(INPUT_TYPES), key=keys.INPUT_TYPE)
+        if listed.note:
+            st.caption(listed.note)
+        if resources.get_backend(connection).features().embeddings_input_type:
+            input_type = st.selectbox("input_type", list(INPUT_TYPES), key=keys.INPUT_TYPE)
+        else:
+            input_type = "don't send"
         encoding = st.radio(
             "Encoding",
             ["base64", "float"],

@@ -14,7 +14,7 @@ import streamlit as st
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec, fingerprint
 from portal.embedding_export import points_table, similarity_table, to_csv_bytes
 from portal.embedding_jobs import EmbeddingOutcome
-from portal.errors import InferenceError
+from portal.inference import InferenceError
 from portal.projections import (
     PCA,
     TSNE,

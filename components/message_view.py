@@ -23,7 +23,11 @@ def metrics_line(message: MessageRecord) -> str:
     if message.model:
         pieces.append(f"`{message.model}`")
     if message.prompt_tokens is not None or message.completion_tokens is not None:
-        pieces.append(f"{message.prompt_tokens or 0} prompt + {message.completion_tokens or 0} completion tokens")
+        tokens = f"{message.prompt_tokens or 0} prompt + {message.completion_tokens or 0} completion tokens"
+        reasoning_tokens = _parts(message).get("reasoning_tokens")
+        if reasoning_tokens:
+            tokens += f" ({reasoning_tokens} reasoning)"
+        pieces.append(tokens)
     if message.time_to_first_token_ms is not None:
         pieces.append(f"first token {message.time_to_first_token_ms:,.0f} ms")
     if message.total_time_ms is not None:
@@ -86,6 +90,12 @@ def render_message(message: MessageRecord) -> None:
         if message.role == "tool":
             _tool_result(message)
             return
+        reasoning = _parts(message).get("reasoning")
+        if reasoning:
+            tokens = _parts(message).get("reasoning_tokens")
+            label = f"Thinking · {tokens} tokens" if tokens else "Thinking"
+            with st.expander(label, icon=":material/psychology:"):
+                st.markdown(neutralize_links(str(reasoning)))
         if message.content and not _structured(message):
             st.markdown(neutralize_links(message.content))  # never HTML; only http(s)/mailto links stay clickable
         calls = _parts(message).get("tool_calls") or []

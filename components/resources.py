@@ -20,7 +20,8 @@ from . import state
 
 if TYPE_CHECKING:
     from localserver.runner import BackgroundServer
-    from portal.azure_backend import AzureInferenceBackend
+    from portal.inference import InferenceBackend
+    from portal.model_catalog import ModelChoices
 
 # The heavy modules (the local server's FastAPI app, the Azure SDK, OpenTelemetry, SQLAlchemy and
 # Alembic) are imported inside the getters that need them: the router imports this module, and
@@ -89,15 +90,33 @@ def _secret_digest(secret: Secret) -> str:
 
 
 @st.cache_resource(show_spinner=False, hash_funcs={Secret: _secret_digest})
-def _backend(connection: Connection, read_timeout_seconds: float) -> AzureInferenceBackend:
-    from portal.azure_backend import AzureInferenceBackend
+def _backend(connection: Connection, read_timeout_seconds: float) -> InferenceBackend:
+    from portal.inference import make_backend
 
-    return AzureInferenceBackend(connection, read_timeout_seconds=read_timeout_seconds)
+    return make_backend(connection, read_timeout_seconds=read_timeout_seconds)
 
 
-def get_backend(connection: Connection | None = None) -> AzureInferenceBackend:
+def get_backend(connection: Connection | None = None) -> InferenceBackend:
     settings = get_settings()
     return _backend(connection or current_connection(), settings.request_timeout_seconds)
+
+
+@st.cache_data(ttl=600, show_spinner=False, hash_funcs={Secret: _secret_digest})
+def _model_choices(connection: Connection, read_timeout_seconds: float) -> ModelChoices:
+    from portal.model_catalog import model_choices
+
+    return model_choices(connection, _backend(connection, read_timeout_seconds))
+
+
+def get_model_choices(connection: Connection | None = None) -> ModelChoices:
+    """The connection's chat and embeddings models (configured, or listed by the endpoint), cached 10 minutes."""
+    settings = get_settings()
+    return _model_choices(connection or current_connection(), settings.request_timeout_seconds)
+
+
+def refresh_model_choices() -> None:
+    """Ask the endpoints again for their deployments or models (the "Refresh" button)."""
+    _model_choices.clear()
 
 
 @st.cache_resource(show_spinner=False)

@@ -8,9 +8,16 @@ import streamlit as st
 
 from portal.attachments import DETAIL_OPTIONS
 from portal.chat_settings import SYSTEM_PROMPT_PRESETS, ChatSettings
+from portal.inference import REASONING_EFFORTS
+from portal.inference.endpoints import API_OPENAI
 from portal.response_formats import JSON_OBJECT, JSON_SCHEMA, TEXT, SchemaError, build_response_format
 from portal.settings import Connection
 from portal.tools import REGISTRY
+
+from . import resources
+
+FREE_TEXT_MODEL_KINDS = ("foundry", "github_models", "openai_compatible", "foundry_v1", "openai")  # one URL, many models
+DEFAULT_EFFORT = "model default"
 
 EXAMPLE_SCHEMA = json.dumps(
     {"type": "object", "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}}, "required": ["answer"]},
@@ -39,13 +46,15 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
             "Send as developer message", value=stored.system_role == "developer", key=f"dev_{scope}",
             help="For reasoning models that expect a `developer` message instead of `system`.",
         )
-        choices = list(connection.model_choices())
-        model = stored.model
-        if len(choices) > 1:
-            index = choices.index(stored.model) if stored.model in choices else 0
-            model = st.selectbox("Model / deployment", choices, index=index, key=f"model_{scope}")
-        elif connection.kind.value in ("foundry", "github_models", "openai_compatible"):
-            model = st.text_input("Model / deployment", value=stored.model or connection.chat_model or "", key=f"model_{scope}") or None
+        model = model_picker(stored.model, connection, scope)
+        reasoning_effort = stored.reasoning_effort
+        if connection.api == API_OPENAI:
+            efforts = [DEFAULT_EFFORT, *REASONING_EFFORTS]
+            chosen = st.selectbox(
+                "Reasoning effort", efforts, index=efforts.index(stored.reasoning_effort or DEFAULT_EFFORT), key=f"effort_{scope}",
+                help="`reasoning_effort`, for reasoning models (o-series, gpt-5, DeepSeek-R1); other models refuse it.",
+            )
+            reasoning_effort = None if chosen == DEFAULT_EFFORT else chosen
         st.caption("Empty fields use the connection's defaults.")
         left, right = st.columns(2)
         temperature = left.number_input("Temperature", 0.0, 2.0, value=stored.temperature, step=0.1, key=f"temp_{scope}", placeholder="default")
@@ -63,6 +72,7 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
         system_prompt=system_prompt,
         system_role="developer" if as_developer else "system",
         model=model,
+        reasoning_effort=reasoning_effort,
         temperature=temperature,
         top_p=top_p,
         max_tokens=int(max_tokens) if max_tokens is not None else None,
@@ -71,6 +81,28 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
         seed=int(seed) if seed is not None else None,
         stop=_parse_stop(stop),
     )
+
+
+def model_picker(current: str | None, connection: Connection, scope: str) -> str | None:
+    """The chat model or deployment: a list where the connection has several (configured, or listed by
+    the endpoint, with a refresh button), free text where any name may do."""
+    choices = resources.get_model_choices(connection)
+    options = list(choices.chat)
+    model = current
+    if len(options) > 1:
+        index = options.index(current) if current in options else 0
+        model = st.selectbox("Model / deployment", options, index=index, key=f"model_{scope}")
+    elif connection.kind.value in FREE_TEXT_MODEL_KINDS:
+        value = current or choices.default_chat or ""
+        model = st.text_input("Model / deployment", value=value, key=f"model_{scope}") or None
+    if choices.note:
+        st.caption(choices.note)
+    if resources.get_backend(connection).features().model_listing and st.button(
+        "Refresh the model list", key=f"refresh_models_{scope}", icon=":material/refresh:", help="Ask the endpoint again which models it serves"
+    ):
+        resources.refresh_model_choices()
+        st.rerun()
+    return model
 
 
 def _capabilities_form(stored: ChatSettings, scope: str) -> tuple[tuple[str, ...], dict | None, str]:

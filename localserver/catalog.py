@@ -19,6 +19,7 @@ class ModelEntry:
     provider: str = "Local"
     default_dimensions: int | None = None
     max_dimensions: int | None = None
+    reasoning: bool = False  # thinks before it answers (reasoning tokens; `max_completion_tokens` on OpenAI routes)
 
     def info(self) -> dict[str, str]:
         return {
@@ -33,10 +34,14 @@ class ModelEntry:
 DEFAULT_CHAT_MODEL = "local-chat"
 DEFAULT_EMBEDDINGS_MODEL = "local-embed"
 DEFAULT_IMAGE_EMBEDDINGS_MODEL = "local-image-embed"
+REASONING_CHAT_MODEL = "local-reasoner"
 
 # "chat-completion" and "embedding" are what real serverless endpoints answer; load_client maps them.
 BUILTIN_MODELS = (
     ModelEntry(DEFAULT_CHAT_MODEL, CHAT, "chat-completion"),
+    # Streams its reasoning before the answer: `reasoning_content` deltas on the OpenAI routes (as
+    # DeepSeek-R1 does on Foundry v1), `<think>...</think>` at the start of the content elsewhere.
+    ModelEntry(REASONING_CHAT_MODEL, CHAT, "chat-completion", provider="Local (reasoning)", reasoning=True),
     ModelEntry(DEFAULT_EMBEDDINGS_MODEL, EMBEDDINGS, "embedding", default_dimensions=384, max_dimensions=3072),
     ModelEntry(DEFAULT_IMAGE_EMBEDDINGS_MODEL, IMAGE_EMBEDDINGS, "image_embeddings", default_dimensions=512, max_dimensions=3072),
 )

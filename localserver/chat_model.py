@@ -46,12 +46,21 @@ class ChatPlan:
     tool_calls: list[ToolCall] = field(default_factory=list)
     finish_reason: str = "stop"
     prompt_tokens: int = 0
-    completion_tokens: int = 0
+    completion_tokens: int = 0  # the answer's and the reasoning's tokens together, as OpenAI counts them
     directives: Directives = field(default_factory=Directives)
+    reasoning_chunks: list[str] = field(default_factory=list)  # a reasoning model's thinking, before the answer
 
     @property
     def content(self) -> str:
         return "".join(self.chunks)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self.reasoning_chunks)
+
+    @property
+    def reasoning_tokens(self) -> int:
+        return len(self.reasoning_chunks)
 
 
 def text_of(content: Any) -> str:
@@ -91,18 +100,31 @@ def _key_words(messages: list[dict[str, Any]], limit: int = 5) -> list[str]:
     return [word for word, _ in counts.most_common(limit)]
 
 
-def _restate(text: str) -> str:
+# What Markdown would not show as typed: emphasis marks touching a word ("6*7", "a_b_c"), code
+# backticks, link brackets "[x](y)", and a backslash before punctuation.
+_MARKDOWN_SENSITIVE = re.compile(r"(?<=\S)[*_~]|[*_~](?=\S)|`|\[(?=[^\]]*\]\()|\](?=\()|\\(?=[!-/:-@\[-`{-~])")
+
+
+def _as_typed(text: str) -> str:
+    """The echo escaped where Markdown would change it, so that it renders as the user typed it
+    ("6*7" stays 6*7 instead of starting italics); plain text is left as it is."""
+    return _MARKDOWN_SENSITIVE.sub(lambda match: "\\" + match.group(0), text)
+
+
+def _restate(text: str, verbatim: bool = False) -> str:
     words = split_words(text)
-    if len(words) > RESTATE_WORDS:
-        return " ".join(words[:RESTATE_WORDS]) + " …"
-    return " ".join(words)
+    shown = " ".join(words[:RESTATE_WORDS])
+    shown = shown if verbatim else _as_typed(shown)
+    return shown + " …" if len(words) > RESTATE_WORDS else shown
 
 
-def _text_reply(messages: list[dict[str, Any]], last_user_text: str, attachments: list[str], seed: int | None) -> str:
+def _text_reply(
+    messages: list[dict[str, Any]], last_user_text: str, attachments: list[str], seed: int | None, verbatim: bool = False
+) -> str:
     opening = _OPENINGS[(seed or 0) % len(_OPENINGS)]
     sentences = []
     if last_user_text:
-        sentences.append(f'{opening} "{_restate(last_user_text)}".')
+        sentences.append(f'{opening} "{_restate(last_user_text, verbatim)}".')
     for description in attachments:
         sentences.append(f"You attached {description}.")
     users = sum(1 for m in messages if m.get("role") == "user")
@@ -119,7 +141,7 @@ def _text_reply(messages: list[dict[str, Any]], last_user_text: str, attachments
         sentences.append("Key words: " + ", ".join(key_words) + ".")
     if expression := extract_expression(last_user_text):
         if (value := _safe_arithmetic(expression)) is not None:
-            sentences.append(f"By my arithmetic {expression} = {value}.")
+            sentences.append(f"By my arithmetic `{expression}` = {value}.")
     return " ".join(sentences)
 
 
@@ -295,8 +317,45 @@ def _structured_reply(response_format: dict[str, Any], text_reply: str, last_use
 # -- entry point --------------------------------------------------------------------------------------
 
 
-def plan_reply(body: dict[str, Any]) -> ChatPlan:
-    """Decide the whole reply for a validated chat request body."""
+# How many words a reasoning model thinks per effort level (None: the model's default, "medium").
+REASONING_WORDS = {"none": 0, "minimal": 8, "low": 16, "medium": 40, "high": 80, "xhigh": 120}
+
+
+def _reasoning_text(messages: list[dict[str, Any]], last_user_text: str, has_tools: bool, effort: str | None, seed_material: str) -> str:
+    """What `local-reasoner` thinks before it answers: about the question, then filler up to the effort's length."""
+    words = REASONING_WORDS.get(effort or "medium", REASONING_WORDS["medium"])
+    if words == 0:
+        return ""
+    sentences = [f'The user asks: "{_restate(last_user_text)}".' if last_user_text else "There is no new question."]
+    if expression := extract_expression(last_user_text):
+        if (value := _safe_arithmetic(expression)) is not None:
+            sentences.append(f"Working it out, `{expression}` gives {value}.")
+    if has_tools:
+        sentences.append("A tool may help here, so I will consider calling one.")
+    users = sum(1 for m in messages if m.get("role") == "user")
+    sentences.append(f"The conversation has {users} user message{'s' if users != 1 else ''}; I will answer the last one.")
+    return _pad_to_length(" ".join(sentences), words, seed_material + "reasoning")
+
+
+def _limit(plan: ChatPlan, chunks: list[str], max_tokens: int | None) -> list[str]:
+    """Cut the answer so that reasoning plus answer fit `max_tokens` (finish reason `length`)."""
+    if max_tokens is None:
+        return chunks
+    if len(plan.reasoning_chunks) > max_tokens:
+        plan.reasoning_chunks = plan.reasoning_chunks[:max_tokens]
+    room = max_tokens - len(plan.reasoning_chunks)
+    if len(chunks) > room:
+        plan.finish_reason = "length"
+        return chunks[:room]
+    return chunks
+
+
+def plan_reply(body: dict[str, Any], *, reasons: bool = False, reasoning_effort: str | None = None) -> ChatPlan:
+    """Decide the whole reply for a validated chat request body.
+
+    `reasons`: the model is a reasoning model (`local-reasoner`): it thinks before it answers, for
+    as long as `reasoning_effort` asks, and its thinking counts as completion tokens.
+    """
     messages: list[dict[str, Any]] = body["messages"]
     seed = body.get("seed")
     seed_material = _stable_hash(messages, seed)
@@ -304,29 +363,31 @@ def plan_reply(body: dict[str, Any]) -> ChatPlan:
     last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
     directives, last_user_text = parse_directives(text_of(last_user.get("content")))
     plan = ChatPlan(prompt_tokens=count_message_tokens(messages), directives=directives)
+    max_tokens = body.get("max_completion_tokens")
+    if max_tokens is None:
+        max_tokens = body.get("max_tokens")
+    if reasons:
+        thinking = _reasoning_text(messages, last_user_text, bool(body.get("tools")), reasoning_effort, seed_material)
+        plan.reasoning_chunks = _chunk_text(thinking)
+        _limit(plan, [], max_tokens)
 
     if last.get("role") == "user" and body.get("tools"):
         plan.tool_calls = _plan_tool_calls(body["tools"], body.get("tool_choice"), last_user_text, seed_material)
     if plan.tool_calls:
         plan.finish_reason = "tool_calls"
-        plan.completion_tokens = sum(count_tokens(c.name) + count_tokens(c.arguments) for c in plan.tool_calls)
+        plan.completion_tokens = plan.reasoning_tokens + sum(count_tokens(c.name) + count_tokens(c.arguments) for c in plan.tool_calls)
         return plan
 
     if last.get("role") == "tool":
         text = _answer_from_tool_results(messages)
     else:
-        text = _text_reply(messages, last_user_text, _attachments_of(last_user.get("content")), seed)
+        text = _text_reply(messages, last_user_text, _attachments_of(last_user.get("content")), seed, directives.verbatim)
     if directives.long_words is not None:
         text = _pad_to_length(text if last_user_text else "", directives.long_words, seed_material)
     if structured := _structured_reply(body.get("response_format") or {}, text, last_user_text):
         text = structured
     text = _apply_stop(text, body.get("stop"))
 
-    chunks = _chunk_text(text)
-    max_tokens = body.get("max_tokens")
-    if max_tokens is not None and len(chunks) > max_tokens:
-        chunks = chunks[:max_tokens]
-        plan.finish_reason = "length"
-    plan.chunks = chunks
-    plan.completion_tokens = len(chunks)
+    plan.chunks = _limit(plan, _chunk_text(text), max_tokens)
+    plan.completion_tokens = len(plan.chunks) + plan.reasoning_tokens
     return plan

@@ -1,8 +1,10 @@
 """Demo and test directives that steer `local-chat`, read from the last user message.
 
-`/long N` (reply of N words), `/slow R` (R words per second, 0 = as fast as possible) and
+`/long N` (reply of N words), `/slow R` (R words per second, 0 = as fast as possible),
 `/fault KIND` (KIND: 429, 500, 503, 401, filter, cut:N, nodone, hang:S, optionally followed by xN
-to fault only the first N identical requests). They are removed from the text the model restates.
+to fault only the first N identical requests) and `/verbatim` (restate the message as raw Markdown,
+the way a model may answer, instead of escaped so that it shows as typed: the untrusted-output tests
+use it). They are removed from the text the model restates.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ FAULT_KINDS = ("429", "500", "503", "401", "filter", "cut", "nodone", "hang")
 
 _LONG = re.compile(r"(?<!\S)/long\s+(\d{1,7})\b")
 _SLOW = re.compile(r"(?<!\S)/slow\s+(\d+(?:\.\d+)?)\b")
+_VERBATIM = re.compile(r"(?<!\S)/verbatim(?!\S)")
 _FAULT = re.compile(r"(?<!\S)/fault\s+(429|500|503|401|filter|nodone|cut:\d+|hang(?::\d+(?:\.\d+)?)?)(?:x(\d+))?(?!\S)")
 
 
@@ -29,6 +32,7 @@ class Directives:
     long_words: int | None = None
     words_per_second: float | None = None
     fault: Fault | None = None
+    verbatim: bool = False
 
 
 MAX_LONG_WORDS = 200_000
@@ -46,6 +50,7 @@ def parse_directives(text: str) -> tuple[Directives, str]:
         spec, times = match.group(1), match.group(2)
         kind, _, argument = spec.partition(":")
         fault = Fault(kind=kind, argument=float(argument) if argument else None, times=int(times) if times else None)
-    cleaned = _FAULT.sub("", _SLOW.sub("", _LONG.sub("", text)))
+    verbatim = bool(_VERBATIM.search(text))
+    cleaned = _VERBATIM.sub("", _FAULT.sub("", _SLOW.sub("", _LONG.sub("", text))))
     cleaned = re.sub(r"[ \t]{2,}", " ", cleaned).strip()
-    return Directives(long_words, words_per_second, fault), cleaned
+    return Directives(long_words, words_per_second, fault, verbatim), cleaned

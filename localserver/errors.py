@@ -12,7 +12,7 @@ from typing import Any
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 
-class AzureError(Exception):
+class ApiError(Exception):
     """Raised anywhere in a handler; turned into the response Azure would send."""
 
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None, text: bool = False):
@@ -32,108 +32,108 @@ def error_body(code: str, message: str, status: int, **extra: Any) -> dict[str, 
     return {"error": {"code": code, "message": message, "status": status, **extra}}
 
 
-def bad_request(message: str, param: str | None = None, code: str = "invalid_request_error") -> AzureError:
-    return AzureError(400, error_body(code, message, 400, param=param))
+def bad_request(message: str, param: str | None = None, code: str = "invalid_request_error") -> ApiError:
+    return ApiError(400, error_body(code, message, 400, param=param))
 
 
-def unauthorized(openai_style: bool) -> AzureError:
+def unauthorized(openai_style: bool) -> ApiError:
     if openai_style:
         message = (
             "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid "
             "key for an active subscription and use a correct regional API endpoint for your resource."
         )
-        return AzureError(401, {"error": {"code": "401", "message": message}})
-    return AzureError(
+        return ApiError(401, {"error": {"code": "401", "message": message}})
+    return ApiError(
         401,
         {"statusCode": 401, "message": "Auth token validation failed. Please provide a valid key or a valid AAD token"},
         headers={"x-ms-error-reason": "Invalid JWT."},
     )
 
 
-def resource_not_found() -> AzureError:
-    return AzureError(404, {"error": {"code": "404", "message": "Resource not found"}})
+def resource_not_found() -> ApiError:
+    return ApiError(404, {"error": {"code": "404", "message": "Resource not found"}})
 
 
-def plain_not_found() -> AzureError:
-    return AzureError(404, "NOT FOUND", text=True)
+def plain_not_found() -> ApiError:
+    return ApiError(404, "NOT FOUND", text=True)
 
 
-def deployment_not_found(name: str) -> AzureError:
+def deployment_not_found(name: str) -> ApiError:
     message = (
         f"The API deployment {name} for this resource does not exist. If you created the deployment within the "
         "last 5 minutes, please wait a moment and try again."
     )
-    return AzureError(404, {"error": {"code": "DeploymentNotFound", "message": message}})
+    return ApiError(404, {"error": {"code": "DeploymentNotFound", "message": message}})
 
 
-def no_model_name() -> AzureError:
+def no_model_name() -> ApiError:
     message = "No model specified in request. Please provide a model name in the request body or as a x-ms-model-mesh-model-name header."
-    return AzureError(400, {"error": {"code": "no_model_name", "message": message}})
+    return ApiError(400, {"error": {"code": "no_model_name", "message": message}})
 
 
-def unknown_model(name: str) -> AzureError:
-    return AzureError(400, {"error": {"code": "unknown_model", "message": f"Unknown model: {name}", "details": f"Model name: {name}"}})
+def unknown_model(name: str) -> ApiError:
+    return ApiError(400, {"error": {"code": "unknown_model", "message": f"Unknown model: {name}", "details": f"Model name: {name}"}})
 
 
-def operation_not_supported(operation: str, model: str) -> AzureError:
+def operation_not_supported(operation: str, model: str) -> ApiError:
     message = f"The {operation} operation does not work with the specified model, {model}. Please choose different model and try again."
-    return AzureError(400, {"error": {"code": "OperationNotSupported", "message": message}})
+    return ApiError(400, {"error": {"code": "OperationNotSupported", "message": message}})
 
 
-def parameter_not_supported(names: list[str]) -> AzureError:
+def parameter_not_supported(names: list[str]) -> ApiError:
     joined = ", ".join(sorted(names))
     message = (
         f"Extra parameters ['{joined}'] are not allowed when extra-parameters is not set or set to be 'error'. "
         "Set extra-parameters to 'pass-through' to pass to the model."
     )
-    return AzureError(422, {"status": 422, "code": "parameter_not_supported", "message": message, "detail": {}})
+    return ApiError(422, {"status": 422, "code": "parameter_not_supported", "message": message, "detail": {}})
 
 
-def too_large(limit: int) -> AzureError:
-    return AzureError(413, error_body("RequestEntityTooLarge", f"The request body exceeds the limit of {limit} bytes.", 413))
+def too_large(limit: int) -> ApiError:
+    return ApiError(413, error_body("RequestEntityTooLarge", f"The request body exceeds the limit of {limit} bytes.", 413))
 
 
-def context_length_exceeded(limit: int, actual: int) -> AzureError:
+def context_length_exceeded(limit: int, actual: int) -> ApiError:
     message = f"This model's maximum context length is {limit} tokens. However, your messages resulted in {actual} tokens."
-    return AzureError(400, error_body("context_length_exceeded", message, 400, param="messages"))
+    return ApiError(400, error_body("context_length_exceeded", message, 400, param="messages"))
 
 
-def rate_limited(retry_after: int) -> AzureError:
+def rate_limited(retry_after: int) -> ApiError:
     message = f"Rate limit is exceeded. Try again in {retry_after} seconds."
-    return AzureError(
+    return ApiError(
         429,
         {"error": {"code": "429", "message": message}},
         headers={"Retry-After": str(retry_after), "retry-after-ms": str(retry_after * 1000)},
     )
 
 
-def rate_limited_ms(retry_after_ms: int) -> AzureError:
+def rate_limited_ms(retry_after_ms: int) -> ApiError:
     """A 429 with a sub-second wait: `retry-after-ms` exact, `Retry-After` rounded up to whole seconds."""
     seconds = max(1, -(-retry_after_ms // 1000))
-    return AzureError(
+    return ApiError(
         429,
         {"error": {"code": "429", "message": f"Rate limit is exceeded. Try again in {seconds} seconds."}},
         headers={"Retry-After": str(seconds), "retry-after-ms": str(retry_after_ms)},
     )
 
 
-def internal_error() -> AzureError:
-    return AzureError(500, error_body("InternalServerError", "The server had an error while processing your request.", 500))
+def internal_error() -> ApiError:
+    return ApiError(500, error_body("InternalServerError", "The server had an error while processing your request.", 500))
 
 
-def service_unavailable() -> AzureError:
+def service_unavailable() -> ApiError:
     inner = json.dumps(
         {"object": "Error", "message": "Model has no capacity.", "type": "invalid_request_error", "code": 3503},
         separators=(",", ":"),  # compact, byte for byte as Azure sends it
     )
-    return AzureError(
+    return ApiError(
         503,
         {"error": {"code": "Service Unavailable", "message": inner, "status": 503}},
         headers={"ms-azureml-model-error-reason": "model_error", "ms-azureml-model-error-statuscode": "503"},
     )
 
 
-def content_filtered() -> AzureError:
+def content_filtered() -> ApiError:
     categories = {
         "hate": {"filtered": False, "severity": "safe"},
         "jailbreak": {"filtered": True, "detected": True},
@@ -145,7 +145,7 @@ def content_filtered() -> AzureError:
         "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
         "Please modify your prompt and retry."
     )
-    return AzureError(
+    return ApiError(
         400,
         error_body(
             "content_filter",

@@ -31,8 +31,20 @@ def new_completion_id() -> str:
     return "chatcmpl-" + uuid.uuid4().hex
 
 
+THINK_OPEN, THINK_CLOSE = "<think>\n", "\n</think>\n\n"
+
+
+def content_chunks(plan: ChatPlan) -> list[str]:
+    """The content as the Azure AI Model Inference API carries it: a reasoning model's thinking comes
+    first, inside `<think>...</think>` (as DeepSeek-R1 answers on Foundry `/models`)."""
+    if not plan.reasoning_chunks:
+        return plan.chunks
+    return [THINK_OPEN, *plan.reasoning_chunks, THINK_CLOSE, *plan.chunks]
+
+
 def completion_body(plan: ChatPlan, model: str) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": plan.content if not plan.tool_calls else None}
+    content = "".join(content_chunks(plan))
+    message: dict[str, Any] = {"role": "assistant", "content": content if not plan.tool_calls else None}
     if plan.tool_calls:
         message["tool_calls"] = [
             {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
@@ -70,7 +82,7 @@ def stream_events(plan: ChatPlan, model: str, *, with_finish: bool = True) -> It
         return sse_event(payload)
 
     yield chunk({"role": "assistant", "content": ""}), False
-    for text in plan.chunks:
+    for text in content_chunks(plan):
         yield chunk({"content": text}), True
     for index, call in enumerate(plan.tool_calls):
         first = {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}

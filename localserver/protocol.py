@@ -10,7 +10,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import AzureError, bad_request, parameter_not_supported
+from .errors import ApiError, bad_request, parameter_not_supported
 
 
 class _Strict(BaseModel):
@@ -160,4 +160,4 @@ def validate(model: type[_Strict], body: dict[str, Any], extra_parameters: str |
     return parsed
 
 
-__all__ = ["AzureError", "ChatRequest", "EmbeddingsRequest", "ImageEmbeddingsRequest", "parse_json_body", "validate"]
+__all__ = ["ApiError", "ChatRequest", "EmbeddingsRequest", "ImageEmbeddingsRequest", "parse_json_body", "validate"]

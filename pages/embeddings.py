@@ -8,7 +8,7 @@ from components.database_notice import show_unreachable
 from components.router_guard import require_router
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.embedding_jobs import BatchPolicy
-from portal.errors import InferenceError
+from portal.inference import InferenceError
 from portal.outbox import DatabaseUnavailable
 from portal.text_inputs import TextSet
 

@@ -27,10 +27,9 @@ from storage import repository
 from storage.records import ConversationRecord, MessageRecord
 
 from .attachments import model_part
-from .backend import ChatMessage, InferenceBackend, ToolCall
 from .chat_settings import ChatSettings
 from .context_budget import FittedContext, fit_to_budget
-from .errors import InferenceError
+from .inference import ChatMessage, InferenceBackend, InferenceError, ToolCall
 from .outbox import DatabaseUnavailable, PendingReply, database_errors
 from .reply_stream import COMPLETE, ERROR, RETRYABLE, ReplyOutcome, ReplyStream
 from .tools import ToolContext, ToolResult, run_tool_call
@@ -92,6 +91,19 @@ def _error_text(outcome: ReplyOutcome) -> str | None:
     if outcome.retries and outcome.error.kind in RETRYABLE:  # the retries ran out
         text += f" Gave up after {outcome.retries} automatic {'retry' if outcome.retries == 1 else 'retries'} ({outcome.waited_seconds:,.0f} s of waiting)."
     return text
+
+
+def reply_parts(outcome: ReplyOutcome) -> dict[str, Any] | None:
+    """What a reply stores beside its text: the tool calls it made, and the model's thinking with
+    its token count (kept apart from the answer and never sent back to the model)."""
+    parts: dict[str, Any] = {}
+    if outcome.tool_calls:
+        parts["tool_calls"] = [dict(call.__dict__) for call in outcome.tool_calls]
+    if outcome.reasoning:
+        parts["reasoning"] = outcome.reasoning
+    if outcome.usage is not None and outcome.usage.reasoning_tokens:
+        parts["reasoning_tokens"] = outcome.usage.reasoning_tokens
+    return parts or None
 
 
 def sendable(record: MessageRecord) -> bool:
@@ -221,6 +233,7 @@ class ChatService:
         flush_interval: float = 1.0,
         allow_tools: bool = True,
         on_unsaved: Callable[[PendingReply], None] | None = None,
+        on_reasoning: Callable[[str], None] | None = None,
     ) -> PreparedReply:
         """Create the assistant row and return the stream that fills it.
 
@@ -265,8 +278,9 @@ class ChatService:
             if outcome.usage:
                 fields["prompt_tokens"] = outcome.usage.prompt_tokens
                 fields["completion_tokens"] = outcome.usage.completion_tokens
-            if outcome.tool_calls:
-                fields["parts"] = {"tool_calls": [dict(call.__dict__) for call in outcome.tool_calls]}
+            parts = reply_parts(outcome)
+            if parts:
+                fields["parts"] = parts
             try:
                 with self._begin() as session:
                     repository.update_message(session, message_id, owner=self._owner, **fields)
@@ -283,6 +297,7 @@ class ChatService:
             on_finish=finish,
             on_flush=flush,
             on_wait=on_wait,
+            on_reasoning=on_reasoning,
             max_retries=max_retries,
             flush_interval=flush_interval,
         )
@@ -305,6 +320,7 @@ class ChatService:
         on_wait: Callable[[float, int, InferenceError], None] | None = None,
         max_retries: int = 3,
         on_unsaved: Callable[[PendingReply], None] | None = None,
+        on_reasoning: Callable[[str], None] | None = None,
     ) -> Iterator[PreparedReply | ToolStep]:
         """One assistant turn: replies to stream, and the tool runs in between (the tool loop).
 
@@ -321,6 +337,7 @@ class ChatService:
                 max_retries=max_retries,
                 allow_tools=step < MAX_TOOL_STEPS,
                 on_unsaved=on_unsaved,
+                on_reasoning=on_reasoning,
             )
             yield prepared
             outcome = prepared.stream.outcome

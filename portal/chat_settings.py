@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .backend import ChatMessage, ChatOptions
+from .inference import REASONING_EFFORTS, ChatMessage, ChatOptions
 from .tools import REGISTRY
 
 SYSTEM_PROMPT_PRESETS: dict[str, str] = {
@@ -32,6 +32,7 @@ class ChatSettings:
     stop: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()  # names of registered tools switched on for this conversation
     response_format: dict[str, Any] | None = None  # None (text), json_object or json_schema
+    reasoning_effort: str | None = None  # low, medium or high, for reasoning models; None = the model's default
     image_detail: str = "auto"
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,6 +53,8 @@ class ChatSettings:
             values.pop("response_format")
         if values.get("system_role") not in ("system", "developer"):
             values.pop("system_role", None)
+        if values.get("reasoning_effort") not in REASONING_EFFORTS:
+            values.pop("reasoning_effort", None)
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> ChatSettings:
@@ -69,6 +72,7 @@ class ChatSettings:
             seed=self.seed,
             stop=self.stop,
             response_format=self.response_format,
+            reasoning_effort=self.reasoning_effort,
             tools=tools,
             tool_choice="auto" if tools else None,
         )

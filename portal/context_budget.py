@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .backend import ChatMessage
+from .inference import ChatMessage
 
 IMAGE_TOKENS = 85
 PER_MESSAGE_OVERHEAD = 4

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.records import ConversationRecord
 
 from . import text_inputs
-from .backend import EmbeddingOptions
 from .embedding_cache import EmbeddingScope, SqlVectorCache, model_key, text_hash
-from .embedding_jobs import AsyncEmbedderSource, BatchPolicy, EmbeddingOutcome, JobProgress, run_job
-from .errors import ErrorKind, InferenceError
+from .embedding_jobs import BatchPolicy, EmbeddingOutcome, JobProgress, run_job
+from .inference import EmbeddingOptions, ErrorKind, InferenceBackend, InferenceError
+from .model_catalog import configured_choices
 from .outbox import database_errors
 from .settings import Connection
 from .similarity import cosine, truncate_and_normalise
@@ -36,17 +36,17 @@ SEMANTIC_OFFLINE_MODEL = "all-MiniLM-L6-v2"  # served by the local server when t
 
 
 def model_choices(connection: Connection) -> tuple[str, ...]:
-    models = list(connection.embeddings_models)
-    if connection.embeddings_model and connection.embeddings_model not in models:
-        models.insert(0, connection.embeddings_model)
-    return tuple(models)
+    """The configured embeddings models (the page adds what the endpoint lists, see portal.model_catalog)."""
+    return configured_choices(connection).embeddings
 
 
-def default_model(connection: Connection) -> str | None:
-    """Offline, the semantic model when it is served (lexical `local-embed` otherwise); else the configured one."""
-    if connection.offline and SEMANTIC_OFFLINE_MODEL in connection.embeddings_models:
+def default_model(connection: Connection, choices: Sequence[str] | None = None) -> str | None:
+    """Offline, the semantic model when it is served (lexical `local-embed` otherwise); else the configured
+    one, else the first of `choices` (what the endpoint lists)."""
+    choices = tuple(choices) if choices is not None else model_choices(connection)
+    if connection.offline and SEMANTIC_OFFLINE_MODEL in (*choices, *connection.embeddings_models):
         return SEMANTIC_OFFLINE_MODEL
-    return connection.embeddings_model or (connection.embeddings_models[0] if connection.embeddings_models else None)
+    return connection.embeddings_model or (choices[0] if choices else None)
 
 
 def fingerprint(texts: Sequence[str], spec: EmbeddingSpec) -> str:
@@ -92,14 +92,21 @@ class EmbeddingSpec:
 
 
 class EmbeddingExplorer:
-    def __init__(self, sessions: sessionmaker[Session], backend: AsyncEmbedderSource, connection: Connection, *, owner: str = ""):
+    def __init__(self, sessions: sessionmaker[Session], backend: InferenceBackend, connection: Connection, *, owner: str = ""):
         self._sessions = sessions
         self._backend = backend
         self._connection = connection
         self._owner = owner
 
+    def supported(self, spec: EmbeddingSpec) -> EmbeddingSpec:
+        """The spec as this endpoint can take it: `input_type` only where it is accepted (Azure OpenAI
+        and the OpenAI v1 API refuse it)."""
+        if spec.input_types != NO_INPUT_TYPE and not self._backend.features().embeddings_input_type:
+            return replace(spec, input_types=NO_INPUT_TYPE)
+        return spec
+
     def cache_for(self, spec: EmbeddingSpec, role: str = CORPUS) -> SqlVectorCache:
-        options = spec.options(role)
+        options = self.supported(spec).options(role)
         scope = EmbeddingScope(
             model_key=model_key(self._connection, spec.model),
             dimensions=options.dimensions or 0,
@@ -126,7 +133,7 @@ class EmbeddingExplorer:
         outcome = run_job(
             self._backend,
             texts,
-            spec.options(CORPUS),
+            self.supported(spec).options(CORPUS),
             cache=self.cache_for(spec),
             policy=policy,
             on_progress=on_progress,
@@ -136,14 +143,14 @@ class EmbeddingExplorer:
 
     def load(self, texts: Sequence[str], spec: EmbeddingSpec) -> EmbeddingOutcome:
         """The cached vectors of `texts` without any request (status "incomplete" if some are missing)."""
-        return self._finish(run_job(None, texts, spec.options(CORPUS), cache=self.cache_for(spec)), spec)
+        return self._finish(run_job(None, texts, self.supported(spec).options(CORPUS), cache=self.cache_for(spec)), spec)
 
     def kept_count(self, texts: Sequence[str], spec: EmbeddingSpec) -> int:
         """How many distinct texts of `texts` already have a vector (e.g. after an interrupted run)."""
         return self.cache_for(spec).count([text_hash(text) for text in dict.fromkeys(texts)])
 
     def _one(self, texts: Sequence[str], spec: EmbeddingSpec, role: str) -> np.ndarray:
-        outcome = self._finish(run_job(self._backend, texts, spec.options(role), cache=self.cache_for(spec, role)), spec)
+        outcome = self._finish(run_job(self._backend, texts, self.supported(spec).options(role), cache=self.cache_for(spec, role)), spec)
         if outcome.error is not None:
             raise outcome.error
         if outcome.failed:

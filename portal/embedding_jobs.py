@@ -4,7 +4,7 @@ How a job runs (`run_job` / `run_job_async`):
 
 1. Texts are de-duplicated by hash and looked up in the cache in bulk; only misses are requested.
 2. Misses go out in batches of `BatchPolicy.batch_size`, up to `concurrency` requests in flight on
-   one async client (`azure.ai.inference.aio` through the backend's `async_embedder()`).
+   one async client (the backend's `embedding_session()`, bound to the job's event loop).
 3. A batch the endpoint rejects as a bad request (e.g. 400 "Too many inputs", 413) is split in
    half and retried, and later batches shrink to the size that worked. A single text that is still
    rejected is reported as failed once other texts have succeeded; before that, the rejection is
@@ -26,16 +26,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
-from .backend import EmbeddingBatch, EmbeddingOptions
 from .embedding_cache import VectorCache, text_hash
-from .errors import ErrorKind, InferenceError
+from .inference import AsyncEmbed, EmbeddingBatch, EmbeddingOptions, ErrorKind, InferenceBackend, InferenceError
 from .similarity import normalise, truncate_and_normalise
 
 COMPLETE, CANCELLED, FAILED = "complete", "cancelled", "failed"
@@ -44,15 +41,6 @@ RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.TIMEO
 SPLITTABLE = frozenset({ErrorKind.BAD_REQUEST, ErrorKind.CONTENT_FILTER})
 UNSUPPORTED_PARAMETER_STATUS = 422  # splitting cannot help with a parameter the model rejects
 TICK_SECONDS = 0.25  # how often progress is reported (and cancellation checked) while waiting
-
-EmbedFn = Callable[[Sequence[str], EmbeddingOptions], Awaitable[EmbeddingBatch]]
-
-
-class AsyncEmbedderSource(Protocol):
-    """What a job needs from a backend: an async embed function bound to the running event loop."""
-
-    def async_embedder(self) -> AbstractAsyncContextManager[EmbedFn]: ...
-
 
 @dataclass(frozen=True)
 class BatchPolicy:
@@ -170,7 +158,7 @@ class _Job:
         self.pause_until = 0.0
         self.started = time.monotonic()
         self.counts = collections.Counter[str]()
-        self.embed: EmbedFn | None = None
+        self.embed: AsyncEmbed | None = None
         self._writing: asyncio.Future[None] | None = None  # the cache write in progress, at most one
         self._unwritten: dict[str, np.ndarray] = {}
         self._write_failed = False  # after a failed write nothing more is tried: the job ends
@@ -285,7 +273,7 @@ class _Job:
 
     # -- the loop -------------------------------------------------------------------------------
 
-    async def run(self, embed: EmbedFn, missing: list[str]) -> str:
+    async def run(self, embed: AsyncEmbed, missing: list[str]) -> str:
         self.embed = embed
         size = self.policy.batch_size
         pending = collections.deque(missing[start : start + size] for start in range(0, len(missing), size))
@@ -335,7 +323,7 @@ def _assemble(texts: Sequence[str], hashes: Sequence[str], vectors: dict[str, np
 
 
 async def run_job_async(
-    source: AsyncEmbedderSource | None,
+    source: InferenceBackend | None,
     texts: Sequence[str],
     options: EmbeddingOptions,
     *,
@@ -364,7 +352,7 @@ async def run_job_async(
     if missing and source is not None:
         job._report(0)
         try:
-            async with source.async_embedder() as embed:
+            async with source.embedding_session() as embed:
                 status = await job.run(embed, missing)
         except _Abort as abort:
             status, error = FAILED, abort.error
@@ -387,7 +375,7 @@ async def run_job_async(
 
 
 def run_job(
-    source: AsyncEmbedderSource | None,
+    source: InferenceBackend | None,
     texts: Sequence[str],
     options: EmbeddingOptions,
     **kwargs,

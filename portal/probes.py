@@ -9,8 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .backend import ChatMessage, ChatOptions, EmbeddingOptions, InferenceBackend
-from .errors import InferenceError
+from .inference import ChatMessage, ChatOptions, EmbeddingOptions, InferenceBackend, InferenceError
 from .reply_stream import COMPLETE, ReplyOutcome, ReplyStream
 from .settings import Connection
 
@@ -52,34 +51,48 @@ def _chat_once(backend: InferenceBackend, model: str | None) -> ReplyOutcome:
     return stream.outcome
 
 
-def probe_chat(backend: InferenceBackend, connection: Connection) -> CapabilityResult:
-    outcome = _chat_once(backend, connection.chat_model)
+def probe_chat(backend: InferenceBackend, connection: Connection, model: str | None = None) -> CapabilityResult:
+    model = model or connection.chat_model
+    outcome = _chat_once(backend, model)
     if outcome.error is not None and not outcome.content:
-        return CapabilityResult("chat", False, connection.chat_model, outcome.error.user_message(), outcome.total_time_ms or 0, error_kind=outcome.error.kind.value)
+        return CapabilityResult("chat", False, model, outcome.error.user_message(), outcome.total_time_ms or 0, error_kind=outcome.error.kind.value)
     usage = f"{outcome.usage.completion_tokens} tokens" if outcome.usage else "no usage reported"
-    return CapabilityResult("chat", True, outcome.model or connection.chat_model, f"answered ({usage}, finish: {outcome.finish_reason})", outcome.total_time_ms or 0)
+    return CapabilityResult("chat", True, outcome.model or model, f"answered ({usage}, finish: {outcome.finish_reason})", outcome.total_time_ms or 0)
 
 
-def probe_embeddings(backend: InferenceBackend, connection: Connection) -> CapabilityResult:
+def probe_embeddings(backend: InferenceBackend, connection: Connection, model: str | None = None) -> CapabilityResult:
+    model = model or connection.embeddings_model
     started = time.perf_counter()
     try:
-        batch = backend.embed(["hello world"], EmbeddingOptions(model=connection.embeddings_model))
+        batch = backend.embed(["hello world"], EmbeddingOptions(model=model))
     except InferenceError as exc:
         elapsed = (time.perf_counter() - started) * 1000
-        return CapabilityResult("embeddings", False, connection.embeddings_model, exc.user_message(), elapsed, error_kind=exc.kind.value)
+        return CapabilityResult("embeddings", False, model, exc.user_message(), elapsed, error_kind=exc.kind.value)
     elapsed = (time.perf_counter() - started) * 1000
     dimensions = int(batch.vectors.shape[1]) if len(batch.vectors) else None
-    return CapabilityResult("embeddings", True, batch.model or connection.embeddings_model, f"{dimensions} dimensions", elapsed, dimensions)
+    return CapabilityResult("embeddings", True, batch.model or model, f"{dimensions} dimensions", elapsed, dimensions)
 
 
-def probe_capabilities(backend: InferenceBackend, connection: Connection) -> list[CapabilityResult]:
-    return [probe_chat(backend, connection), probe_embeddings(backend, connection)]
+def probe_capabilities(
+    backend: InferenceBackend, connection: Connection, chat_model: str | None = None, embeddings_model: str | None = None
+) -> list[CapabilityResult]:
+    """Whether a tiny chat call and a tiny embeddings call answer (the given models, else the connection's)."""
+    return [probe_chat(backend, connection, chat_model), probe_embeddings(backend, connection, embeddings_model)]
 
 
-def latency_probe(backend: InferenceBackend, connection: Connection, runs: int = 3, include_embeddings: bool = True) -> list[LatencySample]:
+def latency_probe(
+    backend: InferenceBackend,
+    connection: Connection,
+    runs: int = 3,
+    include_embeddings: bool = True,
+    chat_model: str | None = None,
+    embeddings_model: str | None = None,
+) -> list[LatencySample]:
+    chat_model = chat_model or connection.chat_model
+    embeddings_model = embeddings_model or connection.embeddings_model
     samples: list[LatencySample] = []
     for run in range(1, runs + 1):
-        outcome = _chat_once(backend, connection.chat_model)
+        outcome = _chat_once(backend, chat_model)
         samples.append(
             LatencySample(
                 run,
@@ -95,7 +108,7 @@ def latency_probe(backend: InferenceBackend, connection: Connection, runs: int =
             started = time.perf_counter()
             error_kind = None
             try:
-                backend.embed([f"latency probe {run}"], EmbeddingOptions(model=connection.embeddings_model))
+                backend.embed([f"latency probe {run}"], EmbeddingOptions(model=embeddings_model))
             except InferenceError as exc:
                 error_kind = exc.kind.value
             samples.append(LatencySample(run, "embeddings", error_kind is None, None, (time.perf_counter() - started) * 1000, None, error_kind))

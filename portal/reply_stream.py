@@ -4,7 +4,8 @@ It measures where the bytes arrive (time to first token, total time, tokens per 
 delta so that a stop, an error or a cut connection keeps what arrived, calls `on_flush` with the
 partial text at most once per `flush_interval` (so a crash loses at most that much), retries rate
 limits and transient 5xx before the first token (bounded, telling `on_wait` how long it waits), and
-calls `on_finish` exactly once with the outcome, whatever happens.
+calls `on_finish` exactly once with the outcome, whatever happens. A reasoning model's thinking is
+kept apart from the answer (`reasoning`) and handed to `on_reasoning` as it arrives.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from .backend import ChatEvent, StreamEnd, TextDelta, ToolCall, ToolCallDelta, Usage
-from .errors import ErrorKind, InferenceError
+from .inference import ChatEvent, ErrorKind, InferenceError, ReasoningDelta, StreamEnd, TextDelta, ToolCall, ToolCallDelta, Usage
 
 COMPLETE, STOPPED, ERROR, INCOMPLETE = "complete", "stopped", "error", "incomplete"
 RETRYABLE = (ErrorKind.RATE_LIMITED, ErrorKind.SERVER)
@@ -35,6 +35,7 @@ class ReplyOutcome:
     tool_calls: tuple[ToolCall, ...] = ()
     retries: int = 0
     waited_seconds: float = 0.0  # spent waiting between retries
+    reasoning: str = ""  # the model's thinking, never part of `content`
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -61,6 +62,7 @@ class ReplyStream:
         on_finish: Callable[[ReplyOutcome], None],
         on_flush: Callable[[str], None] | None = None,
         on_wait: Callable[[float, int, InferenceError], None] | None = None,
+        on_reasoning: Callable[[str], None] | None = None,
         max_retries: int = 3,
         flush_interval: float = 1.0,
         clock: Callable[[], float] = time.perf_counter,
@@ -70,11 +72,13 @@ class ReplyStream:
         self._on_finish = on_finish
         self._on_flush = on_flush
         self._on_wait = on_wait
+        self._on_reasoning = on_reasoning
         self._max_retries = max_retries
         self._flush_interval = flush_interval
         self._clock = clock
         self._sleep = sleep
         self._parts: list[str] = []
+        self._reasoning: list[str] = []
         self._tool_calls: dict[int, _ToolCallBuilder] = {}
         self._end: StreamEnd | None = None
         self._started = clock()
@@ -87,6 +91,10 @@ class ReplyStream:
     @property
     def text(self) -> str:
         return "".join(self._parts)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._reasoning)
 
     def __iter__(self) -> ReplyStream:
         return self
@@ -120,6 +128,12 @@ class ReplyStream:
                                 if now - last_flush >= self._flush_interval:
                                     last_flush = now
                                     self._on_flush(self.text)
+                        elif isinstance(event, ReasoningDelta):
+                            if self._first_token_at is None:
+                                self._first_token_at = self._clock()
+                            self._reasoning.append(event.text)
+                            if self._on_reasoning is not None:
+                                self._on_reasoning(event.text)
                         elif isinstance(event, ToolCallDelta):
                             if self._first_token_at is None:
                                 self._first_token_at = self._clock()
@@ -153,7 +167,8 @@ class ReplyStream:
             self._finish(COMPLETE, None)
 
     def _can_retry(self, error: InferenceError) -> bool:
-        return error.kind in RETRYABLE and not self._parts and not self._tool_calls and self._retries < self._max_retries
+        nothing_arrived = not self._parts and not self._tool_calls and not self._reasoning
+        return error.kind in RETRYABLE and nothing_arrived and self._retries < self._max_retries
 
     def _finish(self, status: str, error: InferenceError | None) -> None:
         if self.outcome is not None:
@@ -174,5 +189,6 @@ class ReplyStream:
             ),
             retries=self._retries,
             waited_seconds=self._waited,
+            reasoning=self.reasoning,
         )
         self._on_finish(self.outcome)

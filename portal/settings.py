@@ -15,11 +15,26 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlparse
 
-from .endpoints import EndpointKind, detect_kind, traits_for
-from .errors import ConfigError
+from .inference.credentials import AUTH_ENTRA, AUTH_KEY, AUTH_NONE
+from .inference.endpoints import (
+    API_AZURE_INFERENCE,
+    API_OPENAI,
+    APIS,
+    FOUNDRY_V1_API_VERSIONS,
+    EndpointKind,
+    EndpointTraits,
+    detect_kind,
+    traits_for,
+)
 
 OFFLINE_CONNECTION = "Offline demo (local server)"
-AUTH_KEY, AUTH_ENTRA, AUTH_NONE = "key", "entra", "none"
+OFFLINE_APIS = {"azure-ai-inference": API_AZURE_INFERENCE, "azure": API_AZURE_INFERENCE, "openai": API_OPENAI}
+
+__all__ = ["AUTH_ENTRA", "AUTH_KEY", "AUTH_NONE", "AppSettings", "ConfigError", "Connection", "Secret", "load_settings"]
+
+
+class ConfigError(ValueError):
+    """A setting is wrong; the message says exactly which and what to do."""
 
 
 class Secret:
@@ -70,6 +85,8 @@ class Connection:
     auth: str  # AUTH_KEY, AUTH_ENTRA or AUTH_NONE
     api_key: Secret | None = field(default=None, repr=False)
     kind: EndpointKind = EndpointKind.SERVERLESS
+    api: str = API_AZURE_INFERENCE  # which SDK speaks to it: API_OPENAI or API_AZURE_INFERENCE
+    token_scope: str | None = None  # Entra ID scope; None = the kind's default
     api_version: str | None = None
     chat_model: str | None = None
     embeddings_model: str | None = None
@@ -78,7 +95,7 @@ class Connection:
     offline: bool = False
 
     @property
-    def traits(self):
+    def traits(self) -> EndpointTraits:
         return traits_for(self.kind)
 
     def model_choices(self) -> tuple[str, ...]:
@@ -135,6 +152,9 @@ def build_connection(name: str, raw: Mapping[str, Any]) -> Connection:
         raise ConfigError(f"{where}: kind {kind_value!r} is unknown; use one of {allowed}") from None
     key = raw.get("api_key", raw.get("credential"))
     traits = traits_for(kind)
+    api = str(raw.get("api") or traits.default_api).lower()
+    if api not in APIS:
+        raise ConfigError(f"{where}: api must be 'openai' or 'azure-ai-inference', not {api!r}")
     # Without a key: Entra ID where the kind accepts it, otherwise no auth (Ollama, vLLM, the local server).
     default_auth = AUTH_KEY if key else (AUTH_ENTRA if traits.token_scope else AUTH_NONE)
     auth = str(raw.get("auth") or default_auth).lower()
@@ -150,8 +170,17 @@ def build_connection(name: str, raw: Mapping[str, Any]) -> Connection:
                 f"{where}: Entra ID tokens are only sent over https; use an https endpoint, set api_key, "
                 "or auth = \"none\" for a local server without authentication"
             )
-        if traits.token_scope is None:
+        if traits.token_scope is None and not raw.get("token_scope"):
             raise ConfigError(f"{where}: {kind.value} endpoints do not accept Entra ID; set api_key")
+    token_scope = str(raw["token_scope"]).strip() if raw.get("token_scope") else None
+    if token_scope is not None and not urlparse(token_scope).scheme:
+        raise ConfigError(f"{where}: token_scope {token_scope!r} is not a scope; use e.g. https://cognitiveservices.azure.com/.default")
+    api_version = raw.get("api_version") or traits.default_api_version
+    if kind == EndpointKind.FOUNDRY_V1 and api == API_OPENAI and api_version not in (None, *FOUNDRY_V1_API_VERSIONS):
+        raise ConfigError(
+            f"{where}: the OpenAI v1 API accepts api_version 'v1' or 'preview' (or none), not {api_version!r}; "
+            "remove api_version (dated versions belong to /openai/deployments/<name> URLs)"
+        )
     chat_models = _split_models(raw.get("chat_models"))
     chat_model = raw.get("chat_model") or raw.get("model") or (chat_models[0] if chat_models else None)
     embeddings_models = _split_models(raw.get("embeddings_models"))
@@ -164,7 +193,9 @@ def build_connection(name: str, raw: Mapping[str, Any]) -> Connection:
         auth=auth,
         api_key=Secret(str(key)) if key and auth == AUTH_KEY else None,
         kind=kind,
-        api_version=raw.get("api_version") or traits.default_api_version,
+        api=api,
+        token_scope=token_scope,
+        api_version=api_version,
         chat_model=chat_model,
         embeddings_model=embeddings_model,
         chat_models=chat_models,
@@ -172,27 +203,34 @@ def build_connection(name: str, raw: Mapping[str, Any]) -> Connection:
     )
 
 
-def offline_connection(endpoint: str) -> Connection:
+def offline_connection(server_url: str, api: str = API_AZURE_INFERENCE) -> Connection:
+    """The offline demo on the bundled local server, through either API: the Azure AI Model
+    Inference routes at the server's root, or Foundry's OpenAI v1 routes at `/openai/v1`."""
+    if api == API_OPENAI:
+        endpoint, kind = server_url.rstrip("/") + "/openai/v1", EndpointKind.FOUNDRY_V1
+    else:
+        endpoint, kind = server_url, EndpointKind.LOCAL
     return Connection(
         name=OFFLINE_CONNECTION,
         endpoint=endpoint,
         auth=AUTH_NONE,
-        kind=EndpointKind.LOCAL,
+        kind=kind,
+        api=api,
         chat_model="local-chat",
         embeddings_model="local-embed",
-        chat_models=("local-chat",),
+        chat_models=("local-chat", "local-reasoner"),
         embeddings_models=("local-embed",),
         offline=True,
     )
 
 
-def with_offline_endpoint(settings: AppSettings, endpoint: str, embeddings_models: tuple[str, ...] = ()) -> AppSettings:
+def with_offline_endpoint(settings: AppSettings, server_url: str, embeddings_models: tuple[str, ...] = ()) -> AppSettings:
     """Point the offline connection at the running local server; `embeddings_models` are what it
     serves (e.g. all-MiniLM-L6-v2 when the optional extra is installed), added to the choices."""
 
     def offline(connection: Connection) -> Connection:
         models = tuple(dict.fromkeys((*connection.embeddings_models, *embeddings_models)))
-        return replace(connection, endpoint=endpoint, embeddings_models=models)
+        return replace(offline_connection(server_url, connection.api), embeddings_models=models)
 
     connections = tuple(offline(c) if c.offline else c for c in settings.connections)
     return replace(settings, connections=connections)
@@ -215,6 +253,8 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
             "api_key": key,
             "auth": setting("AZURE_INFERENCE_AUTH"),  # default: key if set, else Entra ID where the kind takes it
             "kind": setting("AZURE_INFERENCE_KIND"),
+            "api": setting("AZURE_INFERENCE_API"),
+            "token_scope": setting("AZURE_INFERENCE_TOKEN_SCOPE"),
             "api_version": setting("AZURE_INFERENCE_API_VERSION"),
             "chat_model": setting("AZURE_INFERENCE_MODEL"),
             "embeddings_model": setting("AZURE_INFERENCE_EMBEDDINGS_MODEL"),
@@ -223,8 +263,11 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
     for name, raw in (secrets.get("connections") or {}).items():
         connections.append(build_connection(str(name), raw))
     offline_demo = str(setting("PORTAL_OFFLINE_DEMO", "auto")).lower()  # auto, always or never
+    offline_api = str(setting("PORTAL_OFFLINE_API", API_AZURE_INFERENCE)).lower()
+    if offline_api not in OFFLINE_APIS:
+        raise ConfigError(f"PORTAL_OFFLINE_API must be 'openai' or 'azure-ai-inference', not {offline_api!r}")
     if offline_demo == "always" or (offline_demo == "auto" and not connections):
-        connections.append(offline_connection(endpoint="http://127.0.0.1:0"))
+        connections.append(offline_connection("http://127.0.0.1:0", OFFLINE_APIS[offline_api]))
     if not connections:
         raise ConfigError("No connection is configured and PORTAL_OFFLINE_DEMO is 'never'; set AZURE_INFERENCE_ENDPOINT")
     return AppSettings(
@@ -245,15 +288,20 @@ def describe_connection(connection: Connection) -> dict[str, str]:
     if connection.auth == AUTH_KEY:
         auth = f"API key {mask(connection.api_key.reveal() if connection.api_key else None)}"
     elif connection.auth == AUTH_ENTRA:
-        auth = f"Entra ID (DefaultAzureCredential, scope {traits.token_scope})"
+        auth = f"Entra ID (DefaultAzureCredential, scope {connection.token_scope or traits.token_scope})"
     else:
         auth = "none"
+    if connection.api == API_OPENAI:
+        api_version = connection.api_version or "none (the v1 API needs none)"
+    else:
+        api_version = connection.api_version or "SDK default (2024-05-01-preview)"
     return {
         "Connection": connection.name,
         "Endpoint": connection.endpoint,
         "Kind": connection.kind.value,
+        "API (SDK)": "OpenAI v1 (openai package)" if connection.api == API_OPENAI else "Azure AI Model Inference (azure-ai-inference)",
         "Authentication": auth,
-        "API version": connection.api_version or "SDK default (2024-05-01-preview)",
+        "API version": api_version,
         "Chat models": ", ".join(connection.model_choices()) or "endpoint default",
         "Embeddings models": ", ".join(connection.embeddings_models or ((connection.embeddings_model,) if connection.embeddings_model else ())) or "endpoint default",
         "Sends `model` in the body": "yes" if traits.sends_model else "no",
@@ -262,6 +310,8 @@ def describe_connection(connection: Connection) -> dict[str, str]:
 
 
 INFO_UNSUPPORTED_REASONS = {
+    EndpointKind.FOUNDRY_V1: "The OpenAI v1 API has no `/info` route (it belonged to the Azure AI Model Inference API, retired on 2026-08-26).",
+    EndpointKind.OPENAI: "The OpenAI API has no `/info` route.",
     EndpointKind.FOUNDRY: "Azure AI Foundry `/models` endpoints serve many models behind one URL, so there is no single model to describe: `/info` answers 404.",
     EndpointKind.AZURE_OPENAI: "Azure OpenAI deployments do not implement the `/info` route (it answers 404).",
     EndpointKind.GITHUB_MODELS: "GitHub Models serves many models behind one URL and has no `/info` route.",

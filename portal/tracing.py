@@ -2,8 +2,10 @@
 
 `PORTAL_TRACING=console` prints spans, `PORTAL_TRACING=otlp` exports them to the OTLP/HTTP endpoint in
 `OTEL_EXPORTER_OTLP_ENDPOINT` (default http://localhost:4318). Message content is recorded only with
-`PORTAL_TRACING_CONTENT=true`. The SDK emits one `chat <model>` span per chat call with gen_ai.*
-attributes (model, token counts, finish reasons).
+`PORTAL_TRACING_CONTENT=true`. Both backends are covered: azure-ai-inference through its own
+`AIInferenceInstrumentor`, the openai package through OpenTelemetry's contrib instrumentation
+(`opentelemetry-instrumentation-openai-v2`). Each emits one `chat <model>` span per chat call with
+gen_ai.* attributes (model, token counts, finish reasons).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
-from .azure_backend import instrument_inference, uninstrument_inference
+from .inference.factory import instrument_backends, uninstrument_backends
 
 logger = logging.getLogger(__name__)
 TRACING_MODES = ("off", "console", "otlp")
@@ -49,9 +51,9 @@ def configure_tracing(mode: str, content_recording: bool = False) -> bool:
         if (id(provider), mode) not in _exporting:
             provider.add_span_processor(BatchSpanProcessor(_exporter(mode)))
             _exporting.add((id(provider), mode))
-        # instrument_inference fails when the SDK is already instrumented (it calls a method the
-        # public AIInferenceInstrumentor does not have), so start from an uninstrumented SDK.
-        uninstrument_inference()
-        instrument_inference(content_recording)
+        # The inference SDK's instrumentor fails when already instrumented (it calls a method the
+        # public AIInferenceInstrumentor does not have), so start from uninstrumented SDKs.
+        uninstrument_backends()
+        instrument_backends(content_recording)
     logger.info("tracing on (%s), content recording %s", mode, "on" if content_recording else "off")
     return True

@@ -74,3 +74,20 @@ def postgres_admin() -> Iterator[tuple[Engine | None, str]]:
         return
     yield engine, ""
     engine.dispose()
+
+
+# -- both inference APIs ------------------------------------------------------------------------------
+
+API_IDS = {"azure-ai-inference": "inference-sdk", "openai": "openai-v1"}
+
+
+@pytest.fixture(params=list(API_IDS), ids=list(API_IDS.values()))
+def api(request: pytest.FixtureRequest) -> str:
+    """Run the test once through each backend: azure-ai-inference on the local server's Azure AI Model
+    Inference routes, and the openai package on its OpenAI v1 routes (`/openai/v1`)."""
+    return request.param
+
+
+def endpoint_for(server: RunningServer, api: str) -> str:
+    """The local server's endpoint for `api`: its root (serverless style), or Foundry's `/openai/v1`."""
+    return server.url + "/openai/v1" if api == "openai" else server.url

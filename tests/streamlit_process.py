@@ -6,10 +6,11 @@ lands in that data dir). `restart()` starts a new process on the same data dir, 
 tests prove that conversations survive an app restart. The process output goes to a log file in the
 temporary directory; its tail is part of every startup failure message.
 
-Two explicit opt-ins put back what is stripped, for tests of several instances and for the load
-benchmark: `database_url=` (every instance given the same PostgreSQL URL shares one database) and
-`inference_endpoint=` (an external inference server without auth, e.g. `python -m localserver`,
-instead of the in-process offline one). Passing them in `env` still has no effect.
+Explicit opt-ins put back what is stripped, for tests of several instances, of a configured
+connection and for the load benchmark: `database_url=` (every instance given the same PostgreSQL URL
+shares one database), `inference_endpoint=` (an external inference server without auth, e.g.
+`python -m localserver`, instead of the in-process offline one) and `inference=` (any
+`AZURE_INFERENCE_*` settings). Passing them in `env` still has no effect.
 """
 
 from __future__ import annotations
@@ -66,10 +67,12 @@ class StreamlitApp:
         startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
         database_url: str | None = None,
         inference_endpoint: str | None = None,
+        inference: Mapping[str, str] | None = None,
     ):
         """`database_url`: use this database (`DATABASE_URL`) instead of a SQLite file in the data dir.
         `inference_endpoint`: use this endpoint with `AZURE_INFERENCE_AUTH=none` instead of the
-        in-process offline server."""
+        in-process offline server. `inference`: exactly these `AZURE_INFERENCE_*` settings (a user's
+        configuration, e.g. endpoint, key and model)."""
         self._extra_env = dict(env or {})
         for key in list(self._extra_env):
             if key.startswith(_REMOVED_PREFIXES) or key in ("DATABASE_URL",):
@@ -78,6 +81,9 @@ class StreamlitApp:
             self._extra_env["DATABASE_URL"] = database_url
         if inference_endpoint:
             self._extra_env.update({"AZURE_INFERENCE_ENDPOINT": inference_endpoint, "AZURE_INFERENCE_AUTH": "none"})
+        if inference:
+            assert all(key.startswith("AZURE_INFERENCE_") for key in inference), inference
+            self._extra_env.update(inference)
         self._startup_timeout = startup_timeout
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="portal-e2e-"))
         self.data_dir = self.tmp_dir / "data"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 APP_DIRS = ("portal", "storage", "localserver", "components", "pages")
 
@@ -30,9 +32,24 @@ def _importers(prefix: str, files: list[Path]) -> list[str]:
     )
 
 
-def test_only_the_backend_module_imports_the_inference_sdk():
+# Each inference SDK has exactly one importer: its backend module in portal/inference/.
+SDK_OWNERS = {
+    "azure.ai.inference": ["portal/inference/azure_backend.py"],
+    "openai": ["portal/inference/openai_backend.py"],
+}
+
+
+@pytest.mark.parametrize("sdk", sorted(SDK_OWNERS))
+def test_each_inference_sdk_is_imported_by_its_backend_module_only(sdk: str):
     files = _modules(*APP_DIRS) + [ROOT / "streamlit_app.py"]
-    assert _importers("azure.ai.inference", files) == ["portal/azure_backend.py"]
+    assert _importers(sdk, files) == SDK_OWNERS[sdk]
+
+
+def test_callers_reach_backends_only_through_the_factory():
+    """Outside portal/inference/ nothing names a concrete backend: the protocol and make_backend are the contract."""
+    outside = [p for p in _modules(*APP_DIRS) + [ROOT / "streamlit_app.py"] if not str(p.relative_to(ROOT)).startswith("portal/inference")]
+    for backend in ("portal.inference.azure_backend", "portal.inference.openai_backend"):
+        assert _importers(backend, outside) == [], backend
 
 
 def test_domain_storage_and_server_never_import_streamlit():

@@ -78,10 +78,10 @@ CHAT_MESSAGES = (
     Row("right-to-left", "مرحبا بالعالم — שלום עולם", "مرحبا بالعالم — שלום עולם", STORED),
     Row("emoji-zwj-flags", "👩‍👩‍👧‍👦 🇺🇦 🤖 ok", "👩‍👩‍👧‍👦 🇺🇦 🤖 ok", STORED),
     Row("bidi-override", "\u202eevil.exe\u202c harmless", "\u202eevil.exe\u202c harmless", STORED),
-    Row(
+    Row(  # /verbatim: the local model echoes raw Markdown, as a model may answer (see localserver/directives.py)
         "html-and-markdown",
-        "<script>alert(1)</script> **bold** [x](javascript:alert(1))",
-        "<script>alert(1)</script> **bold** [x](javascript:alert(1))",
+        "<script>alert(1)</script> **bold** [x](javascript:alert(1)) /verbatim",
+        "<script>alert(1)</script> **bold** [x](javascript:alert(1)) /verbatim",
         STORED,
     ),
     Row("unknown-directives", "/fault nonsense /long -5 /slow fast", "/fault nonsense /long -5 /slow fast", STORED),
@@ -104,7 +104,7 @@ def test_chat_message(row: Row, env: PortalEnvironment, stored: Stored) -> None:
         assert reply.status == "error" and "maximum context length is 131072 tokens" in reply.error
         assert shown(app, "maximum context length")
     else:
-        restated = " ".join(row.expected.split())  # the local model restates the words, whitespace normalised
+        restated = " ".join(row.expected.removesuffix(" /verbatim").split())  # the words, whitespace normalised
         assert reply.status == "complete" and reply.content.startswith(f'You said: "{restated}')
         # Shown as markdown without HTML, and with links other than http(s)/mailto neutralised.
         assert transcript(app)[0] == ("user", neutralize_links(row.expected))
@@ -438,7 +438,7 @@ def test_embeddings_dimensions(row: Row, env: PortalEnvironment) -> None:
 
 def test_embeddings_dimensions_service(local_server, tmp_path) -> None:
     """service: the explorer with a dimension the widget would never send says why it failed."""
-    from portal.azure_backend import AzureInferenceBackend
+    from portal.inference.azure_backend import AzureInferenceBackend
     from storage.engine import make_engine, make_sessionmaker
     from storage.migrate import upgrade_to_head
 

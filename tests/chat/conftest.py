@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from localserver import RunningServer
-from portal.azure_backend import AzureInferenceBackend
 from portal.chat_service import ChatService
+from portal.inference import InferenceBackend, make_backend
 from portal.settings import offline_connection
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
@@ -50,13 +50,13 @@ def chat_db(request: pytest.FixtureRequest, tmp_path: Path, postgres_admin) -> I
 
 
 @pytest.fixture
-def backend(local_server: RunningServer) -> Iterator[AzureInferenceBackend]:
-    """The real azure-ai-inference backend on the local server (no auth, full speed)."""
-    backend = AzureInferenceBackend(offline_connection(local_server.url))
+def backend(local_server: RunningServer, api: str) -> Iterator[InferenceBackend]:
+    """The real backend for `api` (azure-ai-inference or openai) on the local server (no auth, full speed)."""
+    backend = make_backend(offline_connection(local_server.url, api))
     yield backend
     backend.close()
 
 
 @pytest.fixture
-def service(chat_db: ChatDatabase, backend: AzureInferenceBackend) -> ChatService:
+def service(chat_db: ChatDatabase, backend: InferenceBackend) -> ChatService:
     return ChatService(chat_db.sessions, backend)

@@ -142,7 +142,7 @@ def test_sending_a_message_streams_both_messages_with_metrics_and_stores_them(po
     assert shown[0] == ("user", text)
     assert shown[1][0] == "assistant"
     assert shown[1][1].startswith(f'You said: "{text}".')
-    assert "By my arithmetic 2 + 3 = 5." in shown[1][1]
+    assert "By my arithmetic `2 + 3` = 5." in shown[1][1]
     metrics = [caption.value for caption in bubble(app, 1).caption]
     assert len(metrics) == 1
     assert "`local-chat`" in metrics[0]
@@ -176,7 +176,7 @@ def test_sidebar_settings_are_sent_as_request_parameters(portal: Portal) -> None
     reply = portal.messages(conversation_id)[1]
     assert reply.finish_reason == "length"
     assert reply.completion_tokens == 3
-    assert reply.params == {"temperature": 0.5, "max_tokens": 3, "seed": 2}
+    assert reply.params == {"model": "local-chat", "temperature": 0.5, "max_tokens": 3, "seed": 2}
     with portal.sessions.begin() as session:
         stored = repository.get_conversation(session, conversation_id).settings
     assert (stored["temperature"], stored["max_tokens"], stored["seed"]) == (0.5, 3, 2)
@@ -341,7 +341,7 @@ def test_regenerate_replaces_the_last_reply(portal: Portal) -> None:
     stored = portal.messages(conversation_id)
     assert [(m.role, m.status) for m in stored] == [("user", "complete"), ("assistant", "complete")]
     assert stored[1].content == shown[1][1]
-    assert stored[1].params == {"seed": 1}
+    assert stored[1].params == {"model": "local-chat", "seed": 1}
 
 
 def test_edit_and_resend_replaces_the_last_exchange(portal: Portal) -> None:

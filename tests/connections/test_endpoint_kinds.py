@@ -17,14 +17,14 @@ from azure.ai.inference import ChatCompletionsClient
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
 
-from portal.azure_backend import AzureInferenceBackend, client_auth
-from portal.backend import ChatMessage, ChatOptions, EmbeddingOptions
-from portal.endpoints import AZURE_OPENAI_API_VERSION, COGNITIVE_SCOPE, ML_SCOPE, EndpointKind, detect_kind, traits_for
-from portal.errors import ConfigError, ErrorKind, InferenceError
+from portal.inference import ChatMessage, ChatOptions, EmbeddingOptions, ErrorKind, InferenceError
+from portal.inference.azure_backend import AzureInferenceBackend, client_auth
+from portal.inference.endpoints import AZURE_OPENAI_API_VERSION, COGNITIVE_SCOPE, ML_SCOPE, EndpointKind, detect_kind, traits_for
 from portal.settings import (
     AUTH_ENTRA,
     AUTH_KEY,
     AUTH_NONE,
+    ConfigError,
     Connection,
     Secret,
     build_connection,
@@ -38,6 +38,8 @@ HELLO = [ChatMessage(role="user", content="Say hello")]
 
 # One example URL per kind, as a user would paste it (README "Configuration").
 EXAMPLES = {
+    EndpointKind.FOUNDRY_V1: "https://r.openai.azure.com/openai/v1",
+    EndpointKind.OPENAI: "https://api.openai.com/v1",
     EndpointKind.FOUNDRY: "https://r.services.ai.azure.com/models",
     EndpointKind.SERVERLESS: "https://m.eastus2.models.ai.azure.com",
     EndpointKind.MANAGED_COMPUTE: "https://e.eastus.inference.ml.azure.com",
@@ -47,12 +49,13 @@ EXAMPLES = {
     EndpointKind.LOCAL: "http://127.0.0.1:8000",
 }
 ENTRA_SCOPES = {
+    EndpointKind.FOUNDRY_V1: COGNITIVE_SCOPE,
     EndpointKind.FOUNDRY: COGNITIVE_SCOPE,
     EndpointKind.AZURE_OPENAI: COGNITIVE_SCOPE,
     EndpointKind.SERVERLESS: ML_SCOPE,
     EndpointKind.MANAGED_COMPUTE: ML_SCOPE,
 }
-NO_ENTRA = (EndpointKind.GITHUB_MODELS, EndpointKind.OPENAI_COMPATIBLE, EndpointKind.LOCAL)
+NO_ENTRA = (EndpointKind.OPENAI, EndpointKind.GITHUB_MODELS, EndpointKind.OPENAI_COMPATIBLE, EndpointKind.LOCAL)
 ALL_KINDS = list(EndpointKind)
 
 
@@ -125,6 +128,8 @@ def test_traits_per_kind():
     }
     # `model` in the body where one URL serves many models.
     assert {k for k in EndpointKind if traits_for(k).sends_model} == {
+        EndpointKind.FOUNDRY_V1,
+        EndpointKind.OPENAI,
         EndpointKind.FOUNDRY,
         EndpointKind.GITHUB_MODELS,
         EndpointKind.OPENAI_COMPATIBLE,
@@ -313,7 +318,18 @@ def test_tokens_are_never_sent_over_http(local_server, credential_factory):
             "connection 'c': foundry endpoints need a model; set chat_model (and embeddings_model) to a deployment name",
         ),
         ({"endpoint": "https://models.github.ai/inference", "api_key": "k"}, "github_models endpoints need a model"),
-        ({"endpoint": "http://localhost:11434/v1", "auth": "none"}, "openai_compatible endpoints need a model"),
+        (
+            {"endpoint": "https://r.openai.azure.com/openai/v1", "api_key": "k", "api_version": "2024-05-01-preview"},
+            "connection 'c': the OpenAI v1 API accepts api_version 'v1' or 'preview' (or none), not '2024-05-01-preview'",
+        ),
+        (
+            {"endpoint": "https://r.openai.azure.com/openai/v1", "api_key": "k", "api": "azure"},
+            "connection 'c': api must be 'openai' or 'azure-ai-inference', not 'azure'",
+        ),
+        (
+            {"endpoint": "https://r.openai.azure.com/openai/v1", "auth": "entra", "token_scope": "cognitiveservices"},
+            "connection 'c': token_scope 'cognitiveservices' is not a scope",
+        ),
         (
             {"endpoint": "https://m.eastus2.models.ai.azure.com", "auth": "key"},
             "connection 'c': auth is 'key' but no api_key is set",
@@ -328,8 +344,8 @@ def test_tokens_are_never_sent_over_http(local_server, credential_factory):
         ),
         (
             {"endpoint": "https://m.eastus2.models.ai.azure.com", "kind": "azure", "api_key": "k"},
-            "connection 'c': kind 'azure' is unknown; use one of foundry, serverless, managed_compute, azure_openai, "
-            "github_models, openai_compatible, local",
+            "connection 'c': kind 'azure' is unknown; use one of foundry_v1, openai, openai_compatible, foundry, serverless, "
+            "managed_compute, azure_openai, github_models, local",
         ),
         (
             {"endpoint": "https://models.github.ai/inference", "chat_model": "openai/gpt-4o"},
@@ -371,9 +387,9 @@ def test_kind_override_wins_over_detection():
     # A serverless-looking host declared managed compute.
     managed = build_connection("c", {"endpoint": EXAMPLES[EndpointKind.SERVERLESS], "kind": "managed_compute", "api_key": "k"})
     assert managed.kind == EndpointKind.MANAGED_COMPUTE
-    # A vLLM server on a plain host declared OpenAI-compatible: now it needs a model.
-    with pytest.raises(ConfigError, match="openai_compatible endpoints need a model"):
-        build_connection("c", {"endpoint": "http://127.0.0.1:8000", "kind": "openai_compatible", "auth": "none"})
+    # A vLLM server on a plain host declared OpenAI-compatible: now the openai package speaks to it.
+    vllm = build_connection("c", {"endpoint": "http://127.0.0.1:8000", "kind": "openai_compatible", "auth": "none"})
+    assert vllm.kind == EndpointKind.OPENAI_COMPATIBLE and vllm.api == "openai"
     # The same override through the environment.
     settings = load_settings(
         env={

@@ -287,3 +287,32 @@ def test_model_info_page_follows_the_picker(app_env, local_server, router_runs_e
     assert not at.exception
     assert not at.metric
     assert _capabilities(at)["embeddings"]["Detail"] == "384 dimensions"
+
+
+# -- Foundry's OpenAI v1 API -------------------------------------------------------------------------
+
+
+def test_v1_connection_lists_deployments_and_explains_the_retired_routes(app_env, keyed_server):
+    _configure(app_env, keyed_server.url + "/openai/v1", model="local-chat")  # no embeddings model configured
+    at = _run_page()
+    deployments = {row["Name"]: row for row in at.dataframe[0].value.to_dict("records")}
+    assert deployments["local-chat"]["Kind"] == "chat" and deployments["local-embed"]["Kind"] == "embeddings"
+    assert any("retired on 2026-08-26" in text for text in _texts(at.info))
+    rows = _capabilities(at, 1)
+    assert rows["chat"]["Answers"] == "yes" and rows["chat"]["Model"] == "local-chat"
+    # The embeddings probe uses the first embeddings deployment the endpoint listed.
+    assert rows["embeddings"]["Answers"] == "yes" and rows["embeddings"]["Model"] == "local-embed"
+    assert not [b for b in at.button if b.label == "Detect with load_client()"]
+    description = at.table[0].value.to_string()
+    assert "OpenAI v1 (openai package)" in description and "foundry_v1" in description
+    assert TEST_API_KEY not in description
+
+
+def test_v1_connection_with_a_wrong_key_says_why_the_list_is_missing(app_env, keyed_server):
+    _configure(app_env, keyed_server.url + "/openai/v1", key="not-the-key", model="local-chat")
+    at = _run_page()
+    warnings = _texts(at.warning)
+    assert len(warnings) == 1 and "deployments list could not be read (HTTP 401)" in warnings[0]
+    rows = _capabilities(at)
+    assert rows["chat"]["Answers"] == "no" and "refused the credentials" in rows["chat"]["Detail"]
+    assert "not-the-key" not in "".join(warnings) + str(rows)

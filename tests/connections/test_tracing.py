@@ -25,10 +25,22 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from portal.azure_backend import AzureInferenceBackend, instrument_inference, uninstrument_inference
-from portal.backend import ChatMessage, ChatOptions, EmbeddingOptions, StreamEnd, TextDelta
-from portal.errors import ErrorKind, InferenceError
-from portal.settings import build_connection
+from portal.inference import (
+    ChatMessage,
+    ChatOptions,
+    EmbeddingOptions,
+    ErrorKind,
+    InferenceError,
+    StreamEnd,
+    TextDelta,
+    make_backend,
+    openai_backend,
+)
+from portal.inference.azure_backend import AzureInferenceBackend
+from portal.inference.azure_backend import instrument as instrument_inference
+from portal.inference.azure_backend import uninstrument as uninstrument_inference
+from portal.inference.factory import instrument_backends, uninstrument_backends
+from portal.settings import build_connection, offline_connection
 from portal.tracing import configure_tracing
 from tests.connections.conftest import ROOT
 
@@ -72,6 +84,7 @@ def restore_tracing_afterwards() -> Iterator[None]:
     previous = azure_settings.tracing_implementation()
     yield
     uninstrument_inference()
+    openai_backend.uninstrument()
     azure_settings.tracing_implementation.unset_value()
     if azure_settings.tracing_implementation() is not previous:
         azure_settings.tracing_implementation.set_value(previous)
@@ -212,6 +225,66 @@ def test_instrument_inference_can_be_called_twice(spans, backend):
     instrument_inference(content_recording=True)
 
 
+# -- the openai backend (OpenTelemetry's contrib instrumentation of the openai package) ----------------
+
+
+@pytest.fixture
+def openai_v1(local_server):
+    backend = make_backend(offline_connection(local_server.url, "openai"))
+    yield backend
+    backend.close()
+
+
+def test_openai_backend_calls_are_traced_with_usage(spans, openai_v1):
+    openai_backend.uninstrument()
+    openai_backend.instrument(content_recording=False)
+    try:
+        reply, streamed_text, end = _two_completions(openai_v1)
+    finally:
+        openai_backend.uninstrument()
+    chat = _chat_spans(spans)
+    assert [s.name for s in chat] == ["chat local-chat", "chat local-chat"]  # non-streamed, then streamed
+    for span, usage in zip(chat, (reply.usage, end.usage)):
+        assert span.attributes["gen_ai.provider.name"] == "openai"
+        assert span.attributes["gen_ai.request.model"] == "local-chat"
+        assert span.attributes["gen_ai.response.model"] == "local-chat"
+        assert span.attributes[INPUT_TOKENS] == usage.prompt_tokens > 0
+        assert span.attributes[OUTPUT_TOKENS] == usage.completion_tokens > 0
+        assert span.kind == trace.SpanKind.CLIENT
+    recorded = _all_recorded_text(spans)
+    assert "PAPAYA-4417" not in recorded and reply.content not in recorded and streamed_text not in recorded
+
+
+def test_openai_backend_records_messages_only_with_content_recording(spans, openai_v1):
+    openai_backend.uninstrument()
+    openai_backend.instrument(content_recording=True)
+    try:
+        reply, streamed_text, _ = _two_completions(openai_v1)
+    finally:
+        openai_backend.uninstrument()
+    plain, streamed = _chat_spans(spans)
+    for span, answer in ((plain, reply.content), (streamed, streamed_text)):
+        sent = json.loads(span.attributes["gen_ai.input.messages"])
+        assert sent == [{"role": "user", "parts": [{"content": PROMPT, "type": "text"}]}]
+        said = json.loads(span.attributes["gen_ai.output.messages"])
+        assert said[0]["parts"][0]["content"] == answer
+
+
+def test_the_tracing_switch_instruments_both_backends(spans, backend, openai_v1):
+    """What configure_tracing turns on (it also adds an exporter, which cannot be removed again: see the
+    OTLP test below, which runs it in a subprocess)."""
+    uninstrument_backends()
+    instrument_backends(content_recording=False)
+    try:
+        _two_completions(backend)
+        _two_completions(openai_v1)
+    finally:
+        uninstrument_inference()
+        openai_backend.uninstrument()
+    names = [(s.attributes.get("gen_ai.system") or s.attributes.get("gen_ai.provider.name")) for s in _chat_spans(spans)]
+    assert names == ["az.ai.inference", "az.ai.inference", "openai", "openai"]
+
+
 # -- configure_tracing --------------------------------------------------------------------------------
 
 
@@ -264,8 +337,8 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from portal.azure_backend import AzureInferenceBackend
-from portal.backend import ChatMessage, ChatOptions
+from portal.inference.azure_backend import AzureInferenceBackend
+from portal.inference import ChatMessage, ChatOptions
 from portal.settings import build_connection
 from portal.tracing import configure_tracing
 from tests.connections.conftest import ROOT

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from localserver import RunningServer, ServerConfig, start
-from portal.azure_backend import AzureInferenceBackend
 from portal.embedding_explorer import EmbeddingExplorer
+from portal.inference import InferenceBackend, make_backend
 from portal.settings import offline_connection
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
@@ -41,13 +41,13 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
-def explorer_for(sessions: sessionmaker[Session]) -> Iterator[Callable[[RunningServer], EmbeddingExplorer]]:
-    """The explorer over the real SDK backend talking to `server`, caching in the test's SQLite file."""
-    backends: list[AzureInferenceBackend] = []
+def explorer_for(sessions: sessionmaker[Session], api: str) -> Iterator[Callable[[RunningServer], EmbeddingExplorer]]:
+    """The explorer over the real backend for `api` talking to `server`, caching in the test's SQLite file."""
+    backends: list[InferenceBackend] = []
 
     def factory(server: RunningServer) -> EmbeddingExplorer:
-        connection = offline_connection(server.url)
-        backend = AzureInferenceBackend(connection)
+        connection = offline_connection(server.url, api)
+        backend = make_backend(connection)
         backends.append(backend)
         return EmbeddingExplorer(sessions, backend, connection)
 

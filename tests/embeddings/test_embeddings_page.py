@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from components import embedding_state as keys
 from localserver import RunningServer
-from portal.azure_backend import AzureInferenceBackend
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
+from portal.inference.azure_backend import AzureInferenceBackend
 from portal.settings import load_settings
 from portal.text_inputs import from_pasted
 from storage import repository

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from localserver import RunningServer
-from portal.azure_backend import AzureInferenceBackend
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
+from portal.inference.azure_backend import AzureInferenceBackend
 from portal.outbox import DatabaseUnavailable, Outbox
 from portal.settings import offline_connection
 from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker

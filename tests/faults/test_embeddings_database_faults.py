@@ -16,9 +16,9 @@ from streamlit.testing.v1 import AppTest
 from components import embedding_state as keys
 from components.database_notice import HEADLINE
 from localserver import RunningServer
-from portal.azure_backend import AzureInferenceBackend
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.embedding_jobs import BatchPolicy, JobProgress
+from portal.inference.azure_backend import AzureInferenceBackend
 from portal.outbox import DatabaseUnavailable
 from portal.settings import offline_connection
 from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker

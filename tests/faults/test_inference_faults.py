@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from portal.azure_backend import AzureInferenceBackend
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
+from portal.inference.azure_backend import AzureInferenceBackend
 from portal.settings import build_connection
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head

@@ -173,8 +173,11 @@ def test_oversize_chunked_body_without_content_length_is_413(limited_server):
         ("/models/chat/completions", {**USER_HI, "model": "no-such-model"}, 400, "unknown_model"),
         ("/models/chat/completions", {**USER_HI, "model": "local-embed"}, 400, "OperationNotSupported"),
         ("/models/embeddings", {"input": ["a"]}, 400, "no_model_name"),
-        ("/openai/deployments/no-such-deployment/chat/completions", USER_HI, 404, "DeploymentNotFound"),
-        ("/openai/deployments/local-chat/embeddings", {"input": ["a"]}, 400, "OperationNotSupported"),
+        ("/openai/deployments/no-such-deployment/chat/completions?api-version=2024-06-01", USER_HI, 404, "DeploymentNotFound"),
+        ("/openai/deployments/local-chat/embeddings?api-version=2024-06-01", {"input": ["a"]}, 400, "OperationNotSupported"),
+        # Azure OpenAI answers a request without a valid api-version as if the route did not exist.
+        ("/openai/deployments/local-chat/chat/completions", USER_HI, 404, "404"),
+        ("/openai/deployments/local-chat/chat/completions?api-version=yesterday", USER_HI, 404, "404"),
     ],
     ids=[
         "serverless-unknown",
@@ -185,6 +188,8 @@ def test_oversize_chunked_body_without_content_length_is_413(limited_server):
         "models-missing",
         "openai-unknown-deployment",
         "openai-wrong-kind",
+        "openai-without-api-version",
+        "openai-with-a-bad-api-version",
     ],
 )
 def test_unknown_or_wrong_model_per_endpoint_style_is_a_clean_4xx(local_server, path, body, status, code):
@@ -220,9 +225,18 @@ def test_unknown_route_or_method_is_a_clean_4xx(local_server, method, path, stat
 
 
 def test_unknown_route_answers_azures_resource_not_found_body(local_server):
-    response = httpx.post(f"{local_server.url}/v1/completions", json=USER_HI)
+    response = httpx.post(f"{local_server.url}/v2/completions", json=USER_HI)
 
     assert response.json() == {"error": {"code": "404", "message": "Resource not found"}}
+
+
+def test_unknown_route_under_the_openai_prefixes_answers_openais_invalid_url(local_server):
+    for prefix in ("/openai/v1", "/v1"):
+        response = httpx.post(f"{local_server.url}{prefix}/completions", json=USER_HI)
+        assert response.status_code == 404
+        assert response.json() == {
+            "error": {"message": f"Invalid URL (POST {prefix}/completions)", "type": "invalid_request_error", "param": None, "code": None}
+        }
 
 
 # -- inputs that used to crash or hang the server -----------------------------------------------------

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portal.backend import ChatMessage, ToolCall
 from portal.context_budget import IMAGE_TOKENS, PER_MESSAGE_OVERHEAD, estimate_tokens, fit_to_budget
+from portal.inference import ChatMessage, ToolCall
 
 SYSTEM = ChatMessage("system", "You are a helpful assistant.")
 

@@ -1,7 +1,8 @@
-"""The streaming adapter over the real SDK and the real local server: metrics, statuses, retries, errors.
+"""The streaming adapter over the real SDKs and the real local server: metrics, statuses, retries, errors.
 
-Every reply here travels over HTTP from `localserver` through `azure-ai-inference`; faults are the
-server's own directives (`/fault ...`), so the SDK and azure-core see exactly what Azure would send.
+Every reply here travels over HTTP from `localserver`, once through `azure-ai-inference` and once through
+the `openai` package (the `api` fixture); faults are the server's own directives (`/fault ...`), so the
+SDKs see exactly what the services would send.
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from localserver import RunningServer
-from portal.azure_backend import AzureInferenceBackend
-from portal.backend import ChatMessage, ChatOptions
-from portal.errors import ErrorKind, InferenceError
+from portal.inference import ChatMessage, ChatOptions, ErrorKind, InferenceBackend, InferenceError, make_backend
 from portal.reply_stream import COMPLETE, ERROR, INCOMPLETE, STOPPED, ReplyOutcome, ReplyStream
 from portal.settings import build_connection, offline_connection
 from tests.chat.support import closed_port, throwaway_server, unique
-from tests.conftest import TEST_API_KEY
+from tests.conftest import TEST_API_KEY, endpoint_for
 
 
 @dataclass
@@ -35,7 +34,7 @@ class Recorder:
 
 
 def reply_stream(
-    backend: AzureInferenceBackend, text: str, options: ChatOptions | None = None, **kwargs
+    backend: InferenceBackend, text: str, options: ChatOptions | None = None, **kwargs
 ) -> tuple[ReplyStream, Recorder]:
     recorder = Recorder()
     messages = [ChatMessage("system", "You are a helpful assistant."), ChatMessage("user", text)]
@@ -50,8 +49,8 @@ def reply_stream(
 
 
 @pytest.fixture
-def backend(local_server: RunningServer) -> Iterator[AzureInferenceBackend]:
-    backend = AzureInferenceBackend(offline_connection(local_server.url))
+def backend(local_server: RunningServer, api: str) -> Iterator[InferenceBackend]:
+    backend = make_backend(offline_connection(local_server.url, api))
     yield backend
     backend.close()
 
@@ -63,7 +62,7 @@ def chat_requests(server: RunningServer, status: int | None = None) -> int:
 # -- complete replies and metrics ---------------------------------------------------------------------
 
 
-def test_complete_reply_carries_model_usage_and_timings(backend: AzureInferenceBackend) -> None:
+def test_complete_reply_carries_model_usage_and_timings(backend: InferenceBackend) -> None:
     text = unique("/long 40 /slow 400 measure me")
     stream, recorder = reply_stream(backend, text)
     deltas = list(stream)
@@ -93,7 +92,7 @@ def test_complete_reply_carries_model_usage_and_timings(backend: AzureInferenceB
     assert recorder.outcome is outcome
 
 
-def test_request_options_reach_the_server(backend: AzureInferenceBackend) -> None:
+def test_request_options_reach_the_server(backend: InferenceBackend) -> None:
     stream, recorder = reply_stream(backend, unique("hello"), ChatOptions(max_tokens=3, seed=3))
     deltas = list(stream)
     assert "".join(deltas) == "I received: " + '"hello'  # seed 3 picks the fourth opening; 3 tokens only
@@ -105,7 +104,7 @@ def test_request_options_reach_the_server(backend: AzureInferenceBackend) -> Non
 # -- stop, cut, no finish ------------------------------------------------------------------------------
 
 
-def test_close_mid_stream_keeps_the_partial_text_as_stopped(backend: AzureInferenceBackend) -> None:
+def test_close_mid_stream_keeps_the_partial_text_as_stopped(backend: InferenceBackend) -> None:
     stream, recorder = reply_stream(backend, unique("/long 500 tell me everything"))
     taken = [next(stream) for _ in range(6)]
 
@@ -120,7 +119,7 @@ def test_close_mid_stream_keeps_the_partial_text_as_stopped(backend: AzureInfere
     assert stream.close(status=ERROR) is outcome  # a second close keeps the first outcome
 
 
-def test_close_before_reading_sends_no_request(backend: AzureInferenceBackend, local_server: RunningServer) -> None:
+def test_close_before_reading_sends_no_request(backend: InferenceBackend, local_server: RunningServer) -> None:
     before = chat_requests(local_server)
     stream, recorder = reply_stream(backend, unique("never sent"))
     outcome = stream.close()
@@ -131,7 +130,7 @@ def test_close_before_reading_sends_no_request(backend: AzureInferenceBackend, l
     assert chat_requests(local_server) == before
 
 
-def test_cut_connection_is_incomplete_and_keeps_what_arrived(backend: AzureInferenceBackend) -> None:
+def test_cut_connection_is_incomplete_and_keeps_what_arrived(backend: InferenceBackend) -> None:
     stream, recorder = reply_stream(backend, unique("/fault cut:5 cut me off"))
     deltas = list(stream)
 
@@ -146,7 +145,7 @@ def test_cut_connection_is_incomplete_and_keeps_what_arrived(backend: AzureInfer
     assert outcome.usage is None
 
 
-def test_stream_without_finish_reason_is_incomplete(backend: AzureInferenceBackend) -> None:
+def test_stream_without_finish_reason_is_incomplete(backend: InferenceBackend) -> None:
     stream, recorder = reply_stream(backend, unique("/fault nodone no ending"))
     deltas = list(stream)
 
@@ -162,7 +161,7 @@ def test_stream_without_finish_reason_is_incomplete(backend: AzureInferenceBacke
 # -- retries -------------------------------------------------------------------------------------------
 
 
-def test_rate_limit_is_retried_with_the_retry_after_wait(backend: AzureInferenceBackend, local_server: RunningServer) -> None:
+def test_rate_limit_is_retried_with_the_retry_after_wait(backend: InferenceBackend, local_server: RunningServer) -> None:
     rejected_before = chat_requests(local_server, 429)
     stream, recorder = reply_stream(backend, unique("/fault 429x2 busy"), max_retries=3)
     started = time.monotonic()
@@ -180,7 +179,7 @@ def test_rate_limit_is_retried_with_the_retry_after_wait(backend: AzureInference
     assert chat_requests(local_server, 429) == rejected_before + 2
 
 
-def test_rate_limit_that_never_ends_gives_up_after_max_retries(backend: AzureInferenceBackend, local_server: RunningServer) -> None:
+def test_rate_limit_that_never_ends_gives_up_after_max_retries(backend: InferenceBackend, local_server: RunningServer) -> None:
     before = chat_requests(local_server)
     stream, recorder = reply_stream(backend, unique("/fault 429 always busy"), max_retries=2)
     assert list(stream) == []
@@ -196,7 +195,7 @@ def test_rate_limit_that_never_ends_gives_up_after_max_retries(backend: AzureInf
     assert chat_requests(local_server) == before + 3  # the first try and two retries
 
 
-def test_transient_server_error_is_retried_before_the_first_token(backend: AzureInferenceBackend) -> None:
+def test_transient_server_error_is_retried_before_the_first_token(backend: InferenceBackend) -> None:
     stream, recorder = reply_stream(backend, unique("/fault 503x1 no capacity"))
     list(stream)
     outcome = recorder.outcome
@@ -206,7 +205,7 @@ def test_transient_server_error_is_retried_before_the_first_token(backend: Azure
     assert [(seconds, attempt, error.kind) for seconds, attempt, error in recorder.waits] == [(1.0, 1, ErrorKind.SERVER)]
 
 
-def test_server_error_without_retries_is_an_error(backend: AzureInferenceBackend) -> None:
+def test_server_error_without_retries_is_an_error(backend: InferenceBackend) -> None:
     stream, recorder = reply_stream(backend, unique("/fault 500 broken"), max_retries=0)
     assert list(stream) == []
     outcome = recorder.outcome
@@ -220,7 +219,7 @@ def test_server_error_without_retries_is_an_error(backend: AzureInferenceBackend
 # -- errors that are not retried -----------------------------------------------------------------------
 
 
-def test_content_filter_is_reported_and_not_retried(backend: AzureInferenceBackend) -> None:
+def test_content_filter_is_reported_and_not_retried(backend: InferenceBackend) -> None:
     stream, recorder = reply_stream(backend, unique("/fault filter something bad"), max_retries=3)
     assert list(stream) == []
     outcome = recorder.outcome
@@ -232,9 +231,10 @@ def test_content_filter_is_reported_and_not_retried(backend: AzureInferenceBacke
     assert recorder.waits == []
 
 
-def test_wrong_api_key_is_an_auth_error(keyed_server: RunningServer) -> None:
-    wrong = AzureInferenceBackend(build_connection("keyed", {"endpoint": keyed_server.url, "api_key": "not-the-key"}))
-    right = AzureInferenceBackend(build_connection("keyed", {"endpoint": keyed_server.url, "api_key": TEST_API_KEY}))
+def test_wrong_api_key_is_an_auth_error(keyed_server: RunningServer, api: str) -> None:
+    endpoint = endpoint_for(keyed_server, api)
+    wrong = make_backend(build_connection("keyed", {"endpoint": endpoint, "api_key": "not-the-key", "chat_model": "local-chat"}))
+    right = make_backend(build_connection("keyed", {"endpoint": endpoint, "api_key": TEST_API_KEY, "chat_model": "local-chat"}))
     try:
         stream, recorder = reply_stream(wrong, unique("let me in"), max_retries=3)
         assert list(stream) == []
@@ -254,8 +254,8 @@ def test_wrong_api_key_is_an_auth_error(keyed_server: RunningServer) -> None:
         right.close()
 
 
-def test_connection_refused_is_a_connection_error() -> None:
-    backend = AzureInferenceBackend(offline_connection(f"http://127.0.0.1:{closed_port()}"))
+def test_connection_refused_is_a_connection_error(api: str) -> None:
+    backend = make_backend(offline_connection(f"http://127.0.0.1:{closed_port()}", api))
     try:
         stream, recorder = reply_stream(backend, "anyone there?", max_retries=3)
         assert list(stream) == []
@@ -269,9 +269,9 @@ def test_connection_refused_is_a_connection_error() -> None:
     assert recorder.waits == []
 
 
-def test_read_timeout_is_a_timeout_error() -> None:
+def test_read_timeout_is_a_timeout_error(api: str) -> None:
     with throwaway_server() as server:
-        backend = AzureInferenceBackend(offline_connection(server.url), read_timeout_seconds=1)
+        backend = make_backend(offline_connection(server.url, api), read_timeout_seconds=1)
         try:
             stream, recorder = reply_stream(backend, unique("/fault hang:5 take your time"), max_retries=3)
             started = time.monotonic()
@@ -290,7 +290,7 @@ def test_read_timeout_is_a_timeout_error() -> None:
 # -- flushing ------------------------------------------------------------------------------------------
 
 
-def test_flush_interval_zero_flushes_growing_prefixes(backend: AzureInferenceBackend) -> None:
+def test_flush_interval_zero_flushes_growing_prefixes(backend: InferenceBackend) -> None:
     stream, recorder = reply_stream(backend, unique("/long 30 flush often"), flush_interval=0)
     deltas = list(stream)
     text = "".join(deltas)
@@ -300,7 +300,7 @@ def test_flush_interval_zero_flushes_growing_prefixes(backend: AzureInferenceBac
     assert recorder.flushed == ["".join(deltas[: i + 1]) for i in range(len(deltas))]
 
 
-def test_long_flush_interval_does_not_flush_a_short_reply(backend: AzureInferenceBackend) -> None:
+def test_long_flush_interval_does_not_flush_a_short_reply(backend: InferenceBackend) -> None:
     stream, recorder = reply_stream(backend, unique("quick one"), flush_interval=3600)
     list(stream)
     assert recorder.flushed == []

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from portal.endpoints import COGNITIVE_SCOPE, ML_SCOPE, EndpointKind, detect_kind
-from portal.errors import ConfigError
+from portal.inference.endpoints import COGNITIVE_SCOPE, ML_SCOPE, EndpointKind, detect_kind
 from portal.settings import (
     AUTH_ENTRA,
     AUTH_KEY,
     AUTH_NONE,
     OFFLINE_CONNECTION,
+    ConfigError,
     Connection,
     Secret,
     build_connection,

@@ -16,24 +16,19 @@ silently and an exclusion that stops being true is noticed.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.sdk_samples.support import SAMPLE_TIMEOUT_SECONDS, LocalServer, assert_in_order, base_env
+
 SAMPLES = Path(__file__).resolve().parent / "samples"
-API_KEY = "sdk-samples-test-key"
-SAMPLE_TIMEOUT_SECONDS = 60
 
 # Endpoint styles of the local server (see localserver/app.py). "{base}" is http://127.0.0.1:<port>.
 ROOT = "{base}"  # serverless endpoint of local-chat; also answers /embeddings and /images/embeddings
@@ -211,68 +206,6 @@ EXCLUDED: tuple[Excluded, ...] = (
 # -- fixtures ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LocalServer:
-    base: str
-    key: str
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_ready(process: subprocess.Popen, base: str, log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(f"{base}/info", headers={"api-key": API_KEY})
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"local server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(request, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"local server did not answer within {timeout:.0f} s:\n{log.read_text(errors='replace')}")
-
-
-@pytest.fixture(scope="session")
-def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    """`python -m localserver` as a subprocess, with an API key and streaming as fast as possible."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("localserver") / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "localserver",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--api-key",
-        API_KEY,
-        "--words-per-second",
-        "0",
-    ]
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT, env=_base_env())
-    try:
-        _wait_until_ready(process, base, log)
-        yield LocalServer(base=base, key=API_KEY, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def samples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the samples with the images they load (`sample1.png`, `sample2.png`) next to them.
@@ -290,16 +223,9 @@ def samples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def _base_env() -> dict[str, str]:
-    """The parent's environment without anything Azure-related, plus plumbing that is not sample configuration."""
-    env = {name: value for name, value in os.environ.items() if not name.upper().startswith(("AZURE_", "LOCALSERVER_"))}
-    env.update(PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1", NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
-    return env
-
-
 def _run(samples_dir: Path, sample: str, variables: dict[str, str], server: LocalServer) -> subprocess.CompletedProcess[str]:
     path = samples_dir / sample
-    env = _base_env()
+    env = base_env()
     env.update({name: value.format(base=server.base, key=server.key) for name, value in variables.items()})
     return subprocess.run(
         [sys.executable, str(path)],
@@ -312,14 +238,6 @@ def _run(samples_dir: Path, sample: str, variables: dict[str, str], server: Loca
     )
 
 
-def _assert_in_order(output: str, fragments: tuple[str, ...]) -> None:
-    position = 0
-    for fragment in fragments:
-        found = output.find(fragment, position)
-        assert found >= 0, f"expected {fragment!r} after position {position} in stdout:\n{output}"
-        position = found + len(fragment)
-
-
 # -- tests ------------------------------------------------------------------------------------------
 
 
@@ -329,7 +247,7 @@ def test_official_sample_runs_unmodified(case: Case, samples_dir: Path, local_se
     assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     assert "Missing environment variable" not in result.stdout, result.stdout
     assert "Traceback" not in result.stderr, result.stderr
-    _assert_in_order(result.stdout, case.expect)
+    assert_in_order(result.stdout, case.expect)
 
 
 @pytest.mark.parametrize("excluded", EXCLUDED, ids=[e.sample for e in EXCLUDED])

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from components.auth import MAX_OWNER_LENGTH, owner_from_claims, providers
 from localserver import RunningServer
-from portal.azure_backend import AzureInferenceBackend
-from portal.backend import ToolCall
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
+from portal.inference import ToolCall
+from portal.inference.azure_backend import AzureInferenceBackend
 from portal.settings import offline_connection
 from storage.engine import make_engine, make_sessionmaker
 from storage.errors import ConversationNotFound

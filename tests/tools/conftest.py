@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from localserver import RunningServer
-from portal.azure_backend import AzureInferenceBackend
 from portal.chat_service import ChatService
+from portal.inference.azure_backend import AzureInferenceBackend
 from tests.chat.conftest import chat_db  # noqa: F401 (the shared database fixture, SQLite and PostgreSQL)
 from tests.chat.support import ChatDatabase
 from tests.tools.support import Wire, wired_backend

@@ -13,10 +13,10 @@ from typing import Any
 
 from PIL import Image
 
-from portal.azure_backend import AzureInferenceBackend
-from portal.backend import ChatEvent, ChatMessage, ChatOptions
 from portal.chat_service import ChatService, PreparedReply, ToolStep
 from portal.chat_settings import ChatSettings
+from portal.inference import ChatEvent, ChatMessage, ChatOptions
+from portal.inference.azure_backend import AzureInferenceBackend
 from portal.settings import offline_connection
 from portal.tools import REGISTRY, Tool
 

@@ -12,10 +12,10 @@ import json
 import pytest
 
 from localserver import RunningServer
-from portal.azure_backend import AzureInferenceBackend
-from portal.backend import ChatMessage, ChatOptions, ToolCall
 from portal.chat_service import MAX_TOOL_STEPS, ChatService, to_chat_message
 from portal.chat_settings import ChatSettings
+from portal.inference import ChatMessage, ChatOptions, ToolCall
+from portal.inference.azure_backend import AzureInferenceBackend
 from portal.tools import REGISTRY, ToolContext, run_tool_call
 from storage import repository
 from tests.chat.support import ChatDatabase
@@ -87,7 +87,7 @@ def test_a_tool_call_is_streamed_run_saved_and_answered(
 def test_without_tools_switched_on_no_tools_are_offered(service: ChatService, wire: Wire) -> None:
     _, turn = ask(service, "what is 12*7?", ChatSettings())
     assert turn.order == ["reply"]
-    assert "By my arithmetic 12*7 = 84." in turn.final_text
+    assert "By my arithmetic `12*7` = 84." in turn.final_text
     assert "tools" not in wire.last and "tool_choice" not in wire.last
 
 

@@ -1,22 +1,22 @@
 """The `azure-ai-inference` backend: the ONLY module that imports `azure.ai.inference`.
 
-The SDK is deprecated (retirement announced for 2026-08-26); everything it does for the app goes
-through the `InferenceBackend` interface in `backend.py`. Clients are long-lived: one backend per
-connection, built once and shared (the SDK's sync clients are safe to share between threads).
-azure-core's own retries are switched off (`retry_total=0`) because the app decides what to retry
-and shows the user the wait (PROTOCOL.md, "Errors and retries").
+Microsoft retired the SDK and the `/models` API on 2026-08-26; it still serves serverless and managed
+compute endpoints, Azure OpenAI deployment URLs with dated api-versions and GitHub Models. Everything it
+does for the app goes through the `InferenceBackend` protocol (`protocol.py`). Clients are long-lived:
+one backend per connection, built once and shared (the SDK's sync clients are safe to share between
+threads). azure-core's own retries are switched off (`retry_total=0`) because the app decides what to
+retry and shows the user the wait: azure-core would retry 500/503/504 three times on its own, and any
+status that carries a `Retry-After`.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from azure.ai.inference import ChatCompletionsClient, EmbeddingsClient, load_client
 from azure.ai.inference import aio as inference_aio
 from azure.ai.inference.models import (
@@ -49,57 +49,51 @@ from azure.core.exceptions import (
     ServiceResponseTimeoutError,
 )
 
-from .backend import (
+from .credentials import AUTH_ENTRA, AUTH_KEY, TokenCredentialFactory, credential_for, default_token_credential
+from .endpoints import API_AZURE_INFERENCE
+from .errors import ErrorKind, InferenceError
+from .protocol import AsyncEmbed
+from .reasoning import ThinkSplitter
+from .types import (
     ChatEvent,
     ChatMessage,
     ChatOptions,
     ChatReply,
     EmbeddingBatch,
     EmbeddingOptions,
+    EndpointFeatures,
     ModelInfo,
+    ModelListing,
+    ReasoningDelta,
     StreamEnd,
     TextDelta,
     ToolCall,
     ToolCallDelta,
     Usage,
 )
-from .errors import ErrorKind, InferenceError
-from .settings import AUTH_ENTRA, AUTH_KEY, Connection
+from .wire_formats import decode_embeddings
+
+if TYPE_CHECKING:
+    from portal.settings import Connection
 
 logger = logging.getLogger(__name__)
 
 CONNECTION_TIMEOUT_SECONDS = 10.0
 
 
-# -- credentials ----------------------------------------------------------------------------------------
-
-
-def default_token_credential(is_async: bool = False) -> Any:
-    """DefaultAzureCredential (imported lazily: only Entra ID connections need azure-identity)."""
-    if is_async:
-        from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
-
-        return AsyncDefaultAzureCredential()
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
-
-
 def client_auth(
-    connection: Connection, token_credential_factory: Callable[[bool], Any] = default_token_credential, is_async: bool = False
+    connection: Connection, token_credential_factory: TokenCredentialFactory = default_token_credential, is_async: bool = False
 ) -> tuple[Any, dict[str, Any]]:
-    """The credential and client keyword arguments for a connection.
+    """The SDK credential and client keyword arguments for the connection's credential plan.
 
-    API key -> AzureKeyCredential (sends `Authorization: Bearer` and `api-key`); Entra ID ->
-    a token credential with the scope the endpoint kind needs; none -> "" (no auth header at all).
+    API key -> AzureKeyCredential (sends `Authorization: Bearer` and `api-key`); Entra ID -> a token
+    credential with the plan's scope; none -> "" (no auth header at all).
     """
-    if connection.auth == AUTH_KEY and connection.api_key:
-        return AzureKeyCredential(connection.api_key.reveal()), {}
-    if connection.auth == AUTH_ENTRA:
-        scope = connection.traits.token_scope
-        if scope is None:
-            raise InferenceError(ErrorKind.CONFIG, f"{connection.kind.value} endpoints do not accept Entra ID tokens")
-        return token_credential_factory(is_async), {"credential_scopes": [scope]}
+    plan = credential_for(connection)
+    if plan.method == AUTH_KEY and plan.api_key is not None:
+        return AzureKeyCredential(plan.api_key.reveal()), {}
+    if plan.method == AUTH_ENTRA:
+        return token_credential_factory(is_async), {"credential_scopes": [plan.scope]}
     return "", {}
 
 
@@ -255,7 +249,13 @@ def _call_params(options: ChatOptions, send_model: bool) -> dict[str, Any]:
 def _usage(raw: Any) -> Usage | None:
     if raw is None:
         return None
-    return Usage(prompt_tokens=int(raw.prompt_tokens or 0), completion_tokens=int(raw.completion_tokens or 0))
+    details = raw.get("completion_tokens_details") if hasattr(raw, "get") else None
+    reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    return Usage(
+        prompt_tokens=int(raw.get("prompt_tokens") or 0),
+        completion_tokens=int(raw.get("completion_tokens") or 0),
+        reasoning_tokens=int(reasoning) if reasoning is not None else None,
+    )
 
 
 def _finish(value: Any) -> str | None:
@@ -276,7 +276,7 @@ class AzureInferenceBackend:
         *,
         read_timeout_seconds: float = 120.0,
         chat_defaults: dict[str, Any] | None = None,
-        token_credential_factory: Callable[[bool], Any] = default_token_credential,
+        token_credential_factory: TokenCredentialFactory = default_token_credential,
     ):
         self.connection = connection
         self._token_credential_factory = token_credential_factory
@@ -296,6 +296,16 @@ class AzureInferenceBackend:
         self._chat = ChatCompletionsClient(connection.endpoint, self._credential, **defaults, **self._client_kwargs)
         self._embeddings: EmbeddingsClient | None = None
 
+    def features(self) -> EndpointFeatures:
+        traits = self.connection.traits
+        return EndpointFeatures(
+            api=API_AZURE_INFERENCE,
+            model_info=traits.has_info,
+            client_type_detection=traits.has_info,
+            model_listing=None,
+            embeddings_input_type=self.connection.kind.value != "azure_openai",  # Azure OpenAI refuses it (OpenAI rules)
+        )
+
     # chat
 
     def stream_chat(self, messages: Sequence[ChatMessage], options: ChatOptions) -> Iterator[ChatEvent]:
@@ -305,6 +315,7 @@ class AzureInferenceBackend:
         except Exception as exc:  # noqa: BLE001 - every failure becomes an InferenceError
             raise to_inference_error(exc) from exc
         finish_reason = model = usage = None
+        thinking = ThinkSplitter()  # DeepSeek-R1 and others answer `<think>...</think>` first
         try:
             for update in response:
                 # SDK models are mappings over the received JSON: reading keys skips the per-attribute
@@ -312,11 +323,20 @@ class AzureInferenceBackend:
                 # 15% of a fast 4,000-chunk stream; `python -m bench --only 1`).
                 model = update.get("model") or model
                 if update.get("usage") is not None:
-                    usage = _usage(update.usage)
+                    usage = _usage(update.get("usage"))
                 for choice in update.get("choices") or []:
                     delta = choice.get("delta") or {}
                     if content := delta.get("content"):
-                        yield TextDelta(content)
+                        if thinking.passthrough:
+                            yield TextDelta(content)
+                        else:
+                            reasoning, answer = thinking.feed(content)
+                            if reasoning:
+                                yield ReasoningDelta(reasoning)
+                            if answer:
+                                yield TextDelta(answer)
+                    if reasoning_content := delta.get("reasoning_content"):
+                        yield ReasoningDelta(reasoning_content)
                     for position, call in enumerate(delta.get("tool_calls") or []):
                         function = call.get("function") or {}
                         yield ToolCallDelta(
@@ -332,6 +352,11 @@ class AzureInferenceBackend:
         finally:
             with contextlib.suppress(Exception):
                 response.close()
+        reasoning, answer = thinking.flush()
+        if reasoning:
+            yield ReasoningDelta(reasoning)
+        if answer:
+            yield TextDelta(answer)
         yield StreamEnd(finish_reason=finish_reason, model=model, usage=usage)
 
     def complete_chat(self, messages: Sequence[ChatMessage], options: ChatOptions) -> ChatReply:
@@ -344,12 +369,16 @@ class AzureInferenceBackend:
             ToolCall(id=call.id, name=call.function.name, arguments=call.function.arguments)
             for call in choice.message.tool_calls or []
         )
+        splitter = ThinkSplitter()
+        reasoning, answer = splitter.feed(choice.message.content or "")
+        rest_reasoning, rest_answer = splitter.flush()
         return ChatReply(
-            content=choice.message.content or "",
+            content=answer + rest_answer,
             finish_reason=_finish(choice.finish_reason),
             model=result.model,
-            usage=_usage(result.usage),
+            usage=_usage(result.get("usage")),
             tool_calls=calls,
+            reasoning=reasoning + rest_reasoning,
         )
 
     # embeddings
@@ -370,25 +399,6 @@ class AzureInferenceBackend:
         }
         return {k: v for k, v in params.items() if v is not None}
 
-    @staticmethod
-    def _decode(body: bytes) -> EmbeddingBatch:
-        """The response body, read as it came: the SDK's typed `EmbeddingsResult` builds a model object
-        per vector and its `embedding` property re-serialises every float, which cost more than the
-        request itself for a batch of 64 (benchmark 5). Azure's own field names, as PROTOCOL.md shows."""
-        try:
-            result = json.loads(body)
-            items = sorted(result["data"], key=lambda item: item["index"])
-            raws = [item["embedding"] for item in items]
-            if raws and isinstance(raws[0], str):  # base64: little-endian float32
-                rows = [np.frombuffer(base64.b64decode(raw), dtype="<f4") for raw in raws]
-            else:
-                rows = [np.asarray(raw, dtype=np.float32) for raw in raws]
-            vectors = np.stack(rows).astype(np.float32, copy=False) if rows else np.zeros((0, 0), dtype=np.float32)
-        except (ValueError, KeyError, TypeError) as exc:  # not JSON, fields missing, vectors of different sizes
-            raise InferenceError(ErrorKind.UNKNOWN, f"The endpoint's embeddings response could not be read ({exc})") from exc
-        usage = result.get("usage") or {}
-        return EmbeddingBatch(vectors=vectors, model=result.get("model"), prompt_tokens=int(usage.get("prompt_tokens") or 0))
-
     def embed(self, texts: Sequence[str], options: EmbeddingOptions) -> EmbeddingBatch:
         try:
             # stream=True: the generated operation returns the body's bytes instead of deserialising it
@@ -396,11 +406,11 @@ class AzureInferenceBackend:
             body = b"".join(chunks)
         except Exception as exc:  # noqa: BLE001
             raise to_inference_error(exc) from exc
-        return self._decode(body)
+        return decode_embeddings(body)
 
     @contextlib.asynccontextmanager
-    async def async_embedder(self) -> AsyncIterator[Callable[[Sequence[str], EmbeddingOptions], Any]]:
-        """An async embed function bound to one event loop (aiohttp sessions cannot cross loops)."""
+    async def embedding_session(self) -> AsyncIterator[AsyncEmbed]:
+        """An async embed function on one aio client bound to this event loop (aiohttp sessions cannot cross loops)."""
         credential, auth_kwargs = client_auth(self.connection, self._token_credential_factory, is_async=True)
         kwargs = {**self._client_kwargs, **auth_kwargs}
         defaults = {"model": self.connection.embeddings_model} if self._send_model and self.connection.embeddings_model else {}
@@ -412,15 +422,21 @@ class AzureInferenceBackend:
                     body = b"".join([chunk async for chunk in chunks])
                 except Exception as exc:  # noqa: BLE001
                     raise to_inference_error(exc) from exc
-                return self._decode(body)
+                return decode_embeddings(body)
 
             yield embed
 
     async def embed_async(self, texts: Sequence[str], options: EmbeddingOptions) -> EmbeddingBatch:
-        async with self.async_embedder() as embed:
+        async with self.embedding_session() as embed:
             return await embed(texts, options)
 
-    # model info
+    # what the endpoint serves
+
+    def list_models(self) -> ModelListing:
+        raise InferenceError(
+            ErrorKind.NOT_FOUND,
+            "The Azure AI Model Inference API has no list of deployments; set chat_models and embeddings_models for this connection",
+        )
 
     def model_info(self) -> ModelInfo:
         """GET /info through the chat client (the SDK caches the answer on the client)."""
@@ -450,7 +466,7 @@ class AzureInferenceBackend:
 # -- tracing ----------------------------------------------------------------------------------------
 
 
-def instrument_inference(content_recording: bool) -> None:
+def instrument(content_recording: bool) -> None:
     """Switch on the SDK's OpenTelemetry spans (`chat <model>`); message content only if asked."""
     from azure.ai.inference.tracing import AIInferenceInstrumentor
     from azure.core.settings import settings as azure_settings
@@ -460,7 +476,7 @@ def instrument_inference(content_recording: bool) -> None:
     AIInferenceInstrumentor().instrument(enable_content_recording=content_recording)
 
 
-def uninstrument_inference() -> None:
+def uninstrument() -> None:
     from azure.ai.inference.tracing import AIInferenceInstrumentor
     from azure.core.settings import settings as azure_settings
 

@@ -1,18 +1,19 @@
-"""The small interface every inference backend implements, and the values that cross it.
+"""The values that cross the inference boundary: messages, options, stream events, replies, embeddings, models.
 
-Pages and domain code speak only these types; `azure_backend` is the one implementation (and the
-only importer of `azure.ai.inference`), so that a second backend (e.g. the OpenAI SDK, which
-Microsoft recommends after the inference SDK's retirement) can be added without touching pages.
+Plain frozen dataclasses with no SDK types in them, so that pages, domain code and storage never see
+which SDK answered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+
+WIRE_CHAT_COMPLETIONS, WIRE_RESPONSES = "chat_completions", "responses"
+REASONING_EFFORTS = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,13 @@ class ChatOptions:
     model: str | None = None
     temperature: float | None = None
     top_p: float | None = None
-    max_tokens: int | None = None
+    max_tokens: int | None = None  # sent as `max_completion_tokens` where the endpoint wants that
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
     seed: int | None = None
     stop: tuple[str, ...] = ()
     response_format: dict[str, Any] | None = None  # {"type": "json_object"} or {"type": "json_schema", ...}
+    reasoning_effort: str | None = None  # low, medium or high: reasoning models only
     tools: tuple[dict[str, Any], ...] = ()
     tool_choice: str | None = None
 
@@ -59,6 +61,7 @@ class ChatOptions:
             "seed": self.seed,
             "stop": list(self.stop) or None,
             "response_format": self.response_format,
+            "reasoning_effort": self.reasoning_effort,
         }
         return {k: v for k, v in params.items() if v is not None}
 
@@ -66,11 +69,19 @@ class ChatOptions:
 @dataclass(frozen=True)
 class Usage:
     prompt_tokens: int
-    completion_tokens: int
+    completion_tokens: int  # includes the reasoning tokens, as the APIs count them
+    reasoning_tokens: int | None = None
 
 
 @dataclass(frozen=True)
 class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """Thinking a reasoning model streams before (or beside) its answer; never part of the answer."""
+
     text: str
 
 
@@ -91,7 +102,7 @@ class StreamEnd:
     usage: Usage | None
 
 
-ChatEvent = TextDelta | ToolCallDelta | StreamEnd
+ChatEvent = TextDelta | ReasoningDelta | ToolCallDelta | StreamEnd
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,7 @@ class ChatReply:
     model: str | None
     usage: Usage | None
     tool_calls: tuple[ToolCall, ...] = ()
+    reasoning: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,7 @@ class ModelInfo:
 class EmbeddingOptions:
     model: str | None = None
     dimensions: int | None = None
-    input_type: str | None = None  # text, query or document
+    input_type: str | None = None  # text, query or document (only where `EndpointFeatures.embeddings_input_type`)
     encoding_format: str = "float"  # float or base64 (decoded by the backend)
 
 
@@ -126,17 +138,35 @@ class EmbeddingBatch:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class InferenceBackend(Protocol):
-    def stream_chat(self, messages: Sequence[ChatMessage], options: ChatOptions) -> Iterator[ChatEvent]:
-        """Yield deltas as they arrive and a StreamEnd last; raise InferenceError on failure."""
+CHAT_MODEL, EMBEDDINGS_MODEL = "chat", "embeddings"
 
-    def complete_chat(self, messages: Sequence[ChatMessage], options: ChatOptions) -> ChatReply: ...
 
-    def embed(self, texts: Sequence[str], options: EmbeddingOptions) -> EmbeddingBatch: ...
+@dataclass(frozen=True)
+class DeployedModel:
+    """One deployment (Azure) or model (OpenAI-compatible servers) an endpoint says it serves."""
 
-    async def embed_async(self, texts: Sequence[str], options: EmbeddingOptions) -> EmbeddingBatch: ...
+    name: str  # what goes in `model`: the deployment name on Azure
+    kind: str  # CHAT_MODEL or EMBEDDINGS_MODEL
+    model: str | None = None  # the underlying model, where the listing says
+    version: str | None = None
 
-    def model_info(self) -> ModelInfo:
-        """GET /info through the SDK (cached per client); raise InferenceError (NOT_FOUND where unsupported)."""
 
-    def close(self) -> None: ...
+@dataclass(frozen=True)
+class ModelListing:
+    models: tuple[DeployedModel, ...]
+    source: str  # what was asked: "deployments" or "models"
+
+    def names(self, kind: str) -> tuple[str, ...]:
+        return tuple(m.name for m in self.models if m.kind == kind)
+
+
+@dataclass(frozen=True)
+class EndpointFeatures:
+    """What the endpoint (through its backend) can do, so pages show only what works."""
+
+    api: str  # "openai" or "azure-ai-inference"
+    model_info: bool  # GET /info answers (serverless and managed compute)
+    client_type_detection: bool  # the inference SDK's load_client() can decide
+    model_listing: str | None  # "deployments", "models", or None when the endpoint cannot list them
+    embeddings_input_type: bool  # `input_type` is accepted on embeddings
+    wires: tuple[str, ...] = (WIRE_CHAT_COMPLETIONS,)

@@ -52,7 +52,3 @@ class InferenceError(Exception):
     def user_message(self) -> str:
         status = f" (HTTP {self.status_code})" if self.status_code else ""
         return f"{self.message}{status}. {self.hint}"
-
-
-class ConfigError(ValueError):
-    """A connection is misconfigured; the message says exactly what to fix."""
