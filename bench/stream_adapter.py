@@ -1,8 +1,9 @@
-"""Benchmark 1: the app's streaming adapter vs a bare SDK loop over the same 4,000-chunk reply, once
-through azure-ai-inference and once through the openai package (Foundry's OpenAI v1 API).
+"""Benchmark 1: the app's streaming adapter vs a bare SDK loop over the same 4,000-chunk reply, through
+azure-ai-inference, through the openai package's Chat Completions (Foundry's OpenAI v1 API), and through
+its Responses API (4,000 `response.output_text.delta` events).
 
-The bare openai loop asks for `stream_options.include_usage` too, as the backend does, so that both
-read the same bytes."""
+The bare loops ask for what the backend asks for (`stream_options.include_usage`; `store=false`), so
+that both read the same bytes."""
 
 from __future__ import annotations
 
@@ -47,6 +48,15 @@ def bare_openai_loop(client: openai.OpenAI, chunks_wanted: int = CHUNKS) -> tupl
     return (time.perf_counter() - started) * 1000, chunks
 
 
+def bare_responses_loop(client: openai.OpenAI, deltas_wanted: int = CHUNKS) -> tuple[float, int]:
+    started = time.perf_counter()
+    deltas = 0
+    for event in client.responses.create(model="local-chat", input=prompt(deltas_wanted), stream=True, store=False):
+        if event.type == "response.output_text.delta":
+            deltas += 1
+    return (time.perf_counter() - started) * 1000, deltas
+
+
 def adapter_loop(backend: InferenceBackend, chunks_wanted: int = CHUNKS) -> tuple[float, int]:
     started = time.perf_counter()
     messages = [ChatMessage("user", prompt(chunks_wanted))]
@@ -73,12 +83,14 @@ def run(repeats: int = 7, quick: bool = False) -> list[Result]:
     server = start(config=ServerConfig(words_per_second=0))
     results = []
     try:
+        v1 = openai.OpenAI(base_url=server.url + "/openai/v1", api_key="unused", max_retries=0)
         sdks = (
-            ("azure-ai-inference", ChatCompletionsClient(server.url, ""), bare_loop, "azure-ai-inference"),  # "": no auth header
-            ("openai", openai.OpenAI(base_url=server.url + "/openai/v1", api_key="unused", max_retries=0), bare_openai_loop, "openai"),
+            ("azure-ai-inference", ChatCompletionsClient(server.url, ""), bare_loop, "azure-ai-inference", "chat_completions"),  # "": no auth
+            ("openai", v1, bare_openai_loop, "openai", "chat_completions"),
+            ("openai Responses API", v1, bare_responses_loop, "openai", "responses"),
         )
-        for label, client, bare_run, api in sdks:
-            backend = make_backend(offline_connection(server.url, api))
+        for label, client, bare_run, api, wire in sdks:
+            backend = make_backend(offline_connection(server.url, api, wire))
             bare, adapter = _compare(lambda n, c=client, f=bare_run: f(c, n), lambda n, b=backend: adapter_loop(b, n), wanted, repeats)
             ratio = median(adapter) / median(bare)
             name = f"streaming adapter, {wanted:,}-chunk reply, {label} (median of {repeats})"

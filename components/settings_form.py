@@ -8,7 +8,7 @@ import streamlit as st
 
 from portal.attachments import DETAIL_OPTIONS
 from portal.chat_settings import SYSTEM_PROMPT_PRESETS, ChatSettings
-from portal.inference import REASONING_EFFORTS
+from portal.inference import REASONING_EFFORTS, REASONING_SUMMARIES
 from portal.inference.endpoints import API_OPENAI
 from portal.response_formats import JSON_OBJECT, JSON_SCHEMA, TEXT, SchemaError, build_response_format
 from portal.settings import Connection
@@ -18,6 +18,8 @@ from . import resources
 
 FREE_TEXT_MODEL_KINDS = ("foundry", "github_models", "openai_compatible", "foundry_v1", "openai")  # one URL, many models
 DEFAULT_EFFORT = "model default"
+NO_SUMMARY = "none"
+RESPONSES_ONLY_MARK = " · Responses API only"
 
 EXAMPLE_SCHEMA = json.dumps(
     {"type": "object", "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}}, "required": ["answer"]},
@@ -47,7 +49,7 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
             help="For reasoning models that expect a `developer` message instead of `system`.",
         )
         model = model_picker(stored.model, connection, scope)
-        reasoning_effort = stored.reasoning_effort
+        reasoning_effort, reasoning_summary = stored.reasoning_effort, stored.reasoning_summary
         if connection.api == API_OPENAI:
             efforts = [DEFAULT_EFFORT, *REASONING_EFFORTS]
             chosen = st.selectbox(
@@ -55,6 +57,13 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
                 help="`reasoning_effort`, for reasoning models (o-series, gpt-5, DeepSeek-R1); other models refuse it.",
             )
             reasoning_effort = None if chosen == DEFAULT_EFFORT else chosen
+            summaries = [NO_SUMMARY, *REASONING_SUMMARIES]
+            summary = st.selectbox(
+                "Reasoning summary", summaries, index=summaries.index(stored.reasoning_summary or NO_SUMMARY), key=f"summary_{scope}",
+                help="`reasoning.summary`: the Responses API's summaries of a reasoning model's thinking, shown in the Thinking "
+                "block. Chat completions have none.",
+            )
+            reasoning_summary = None if summary == NO_SUMMARY else summary
         st.caption("Empty fields use the connection's defaults.")
         left, right = st.columns(2)
         temperature = left.number_input("Temperature", 0.0, 2.0, value=stored.temperature, step=0.1, key=f"temp_{scope}", placeholder="default")
@@ -73,6 +82,7 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
         system_role="developer" if as_developer else "system",
         model=model,
         reasoning_effort=reasoning_effort,
+        reasoning_summary=reasoning_summary,
         temperature=temperature,
         top_p=top_p,
         max_tokens=int(max_tokens) if max_tokens is not None else None,
@@ -88,10 +98,14 @@ def model_picker(current: str | None, connection: Connection, scope: str) -> str
     the endpoint, with a refresh button), free text where any name may do."""
     choices = resources.get_model_choices(connection)
     options = list(choices.chat)
+    responses_only = set(choices.responses_only(connection))
     model = current
     if len(options) > 1:
         index = options.index(current) if current in options else 0
-        model = st.selectbox("Model / deployment", options, index=index, key=f"model_{scope}")
+        model = st.selectbox(
+            "Model / deployment", options, index=index, key=f"model_{scope}",
+            format_func=lambda name: name + (RESPONSES_ONLY_MARK if name in responses_only else ""),
+        )
     elif connection.kind.value in FREE_TEXT_MODEL_KINDS:
         value = current or choices.default_chat or ""
         model = st.text_input("Model / deployment", value=value, key=f"model_{scope}") or None

@@ -8,4 +8,4 @@ SIDEBAR_PAGE = "portal_sidebar_page"
 SIDEBAR_SEARCH = "portal_sidebar_search"
 CONFIRM_DELETE = "portal_confirm_delete"
 EDITING = "portal_editing_message"
-NOTICE = "portal_notice"  # one-shot message shown after a rerun
+NOTICE = "portal_notice"  # messages shown once in the next run (components/notices.py)

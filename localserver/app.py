@@ -26,7 +26,7 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from . import errors, openai_protocol, openai_routes
+from . import errors, openai_protocol, openai_routes, responses
 from .catalog import (
     CHAT,
     DEFAULT_CHAT_MODEL,
@@ -111,6 +111,7 @@ def status_fault(fault: Fault) -> ApiError | None:
         "503": errors.service_unavailable,
         "401": lambda: errors.unauthorized(openai_style=False),
         "filter": errors.content_filtered,
+        "failed": errors.internal_error,  # the Responses API's `response.failed`; chat has no such status
     }.get(fault.kind, lambda: None)()
 
 
@@ -134,6 +135,8 @@ async def handle_chat(request: Request, state: ServerState, style: str, path_mod
     else:
         validate(ChatRequest, body, request.headers.get("extra-parameters"))
     entry = _resolve_model(state, style, path_model, body.get("model"), CHAT)
+    if entry.responses_only:  # the Azure AI Model Inference API has no Responses API to send it to
+        raise errors.operation_not_supported(OPERATION_NAMES[CHAT], entry.name)
     if isinstance(body.get("stop"), str):
         body["stop"] = [body["stop"]]
     try:
@@ -293,7 +296,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     for prefix, style in _PREFIXES:
         for route, method, operation, handler in _OPERATIONS:
             app.add_api_route(prefix + route, make_endpoint(handler, style, operation), methods=[method])
-    for route, method, style, operation, handler in openai_routes.ROUTES:
+    for route, method, style, operation, handler in openai_routes.ROUTES + responses.ROUTES:
         app.add_api_route(route, make_endpoint(handler, style, operation), methods=[method])
 
     @app.get("/_local/stats")

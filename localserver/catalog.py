@@ -20,6 +20,7 @@ class ModelEntry:
     default_dimensions: int | None = None
     max_dimensions: int | None = None
     reasoning: bool = False  # thinks before it answers (reasoning tokens; `max_completion_tokens` on OpenAI routes)
+    responses_only: bool = False  # answers only on the Responses API (as the codex and deep-research families do)
 
     def info(self) -> dict[str, str]:
         return {
@@ -35,6 +36,7 @@ DEFAULT_CHAT_MODEL = "local-chat"
 DEFAULT_EMBEDDINGS_MODEL = "local-embed"
 DEFAULT_IMAGE_EMBEDDINGS_MODEL = "local-image-embed"
 REASONING_CHAT_MODEL = "local-reasoner"
+RESPONSES_ONLY_MODEL = "local-codex"
 
 # "chat-completion" and "embedding" are what real serverless endpoints answer; load_client maps them.
 BUILTIN_MODELS = (
@@ -42,6 +44,8 @@ BUILTIN_MODELS = (
     # Streams its reasoning before the answer: `reasoning_content` deltas on the OpenAI routes (as
     # DeepSeek-R1 does on Foundry v1), `<think>...</think>` at the start of the content elsewhere.
     ModelEntry(REASONING_CHAT_MODEL, CHAT, "chat-completion", provider="Local (reasoning)", reasoning=True),
+    # A reasoning model that chat completions refuse, like codex and deep-research: Responses API only.
+    ModelEntry(RESPONSES_ONLY_MODEL, CHAT, "chat-completion", provider="Local (Responses only)", reasoning=True, responses_only=True),
     ModelEntry(DEFAULT_EMBEDDINGS_MODEL, EMBEDDINGS, "embedding", default_dimensions=384, max_dimensions=3072),
     ModelEntry(DEFAULT_IMAGE_EMBEDDINGS_MODEL, IMAGE_EMBEDDINGS, "image_embeddings", default_dimensions=512, max_dimensions=3072),
 )

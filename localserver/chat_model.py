@@ -49,6 +49,7 @@ class ChatPlan:
     completion_tokens: int = 0  # the answer's and the reasoning's tokens together, as OpenAI counts them
     directives: Directives = field(default_factory=Directives)
     reasoning_chunks: list[str] = field(default_factory=list)  # a reasoning model's thinking, before the answer
+    hidden_reasoning_tokens: int = 0  # thinking that was counted but is not sent (OpenAI's reasoning models)
 
     @property
     def content(self) -> str:
@@ -60,7 +61,7 @@ class ChatPlan:
 
     @property
     def reasoning_tokens(self) -> int:
-        return len(self.reasoning_chunks)
+        return len(self.reasoning_chunks) + self.hidden_reasoning_tokens
 
 
 def text_of(content: Any) -> str:
@@ -233,12 +234,19 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
+_ARITHMETIC_WORDS = frozenset(
+    "multiply product times add sum plus subtract minus divide quotient calculate calculator compute math arithmetic evaluate".split()
+)
+
+
 def _tool_score(tool: dict[str, Any], clause: str) -> float:
     words = {_stem(w) for w in re.findall(r"[a-z]+", clause.lower()) if w not in STOPWORDS}
-    score = float(len(words & _tool_words(tool)))
+    tool_words = _tool_words(tool)
+    score = float(len(words & tool_words))
     properties = ((tool.get("function") or {}).get("parameters") or {}).get("properties") or {}
-    if extract_expression(clause) and any(
-        hint in name.lower() for name in properties for hint in ("expression", "expr", "formula")
+    if extract_expression(clause) and (
+        any(hint in name.lower() for name in properties for hint in ("expression", "expr", "formula"))
+        or tool_words & _ARITHMETIC_WORDS  # "whats 5 * 4" for a tool that multiplies
     ):
         score += 2
     return score

@@ -1,7 +1,8 @@
 """Demo and test directives that steer `local-chat`, read from the last user message.
 
 `/long N` (reply of N words), `/slow R` (R words per second, 0 = as fast as possible),
-`/fault KIND` (KIND: 429, 500, 503, 401, filter, cut:N, nodone, hang:S, optionally followed by xN
+`/fault KIND` (KIND: 429, 500, 503, 401, filter, cut:N, nodone, hang:S, failed (Responses API: the
+stream ends with `response.failed`; elsewhere a 500), optionally followed by xN
 to fault only the first N identical requests) and `/verbatim` (restate the message as raw Markdown,
 the way a model may answer, instead of escaped so that it shows as typed: the untrusted-output tests
 use it). They are removed from the text the model restates.
@@ -12,12 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-FAULT_KINDS = ("429", "500", "503", "401", "filter", "cut", "nodone", "hang")
+FAULT_KINDS = ("429", "500", "503", "401", "filter", "cut", "nodone", "hang", "failed")
 
 _LONG = re.compile(r"(?<!\S)/long\s+(\d{1,7})\b")
 _SLOW = re.compile(r"(?<!\S)/slow\s+(\d+(?:\.\d+)?)\b")
 _VERBATIM = re.compile(r"(?<!\S)/verbatim(?!\S)")
-_FAULT = re.compile(r"(?<!\S)/fault\s+(429|500|503|401|filter|nodone|cut:\d+|hang(?::\d+(?:\.\d+)?)?)(?:x(\d+))?(?!\S)")
+_FAULT = re.compile(r"(?<!\S)/fault\s+(429|500|503|401|filter|nodone|failed|cut:\d+|hang(?::\d+(?:\.\d+)?)?)(?:x(\d+))?(?!\S)")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ says which one answered. With `ServerConfig(strict_models=True)` unknown names g
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -28,15 +30,17 @@ from .catalog import (
     EMBEDDINGS,
     OPERATION_NAMES,
     REASONING_CHAT_MODEL,
+    RESPONSES_ONLY_MODEL,
     ModelEntry,
 )
-from .chat_model import plan_reply
+from .chat_model import ChatPlan, plan_reply
 from .directives import Fault
 from .embedding_models import embed_texts_with, encode_vector
 from .errors import ApiError
 from .openai_protocol import (
     ChatCompletionRequest,
     EmbeddingRequest,
+    OpenAIApiError,
     as_openai,
     check_chat_rules,
     context_length_exceeded,
@@ -67,9 +71,12 @@ OPENAI_V1, OPENAI_COMPATIBLE, AZURE_DEPLOYMENTS = "openai-v1", "openai-compatibl
 OPENAI_STYLES = frozenset({OPENAI_V1, OPENAI_COMPATIBLE})
 MODELS_CREATED = 1_767_225_600  # 2026-01-01: the local models' fixed "created" time
 DEPLOYMENTS_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
-# Models that show their reasoning (DeepSeek-R1 on Foundry streams `reasoning_content`); OpenAI's own
-# reasoning models (o-series, gpt-5) keep it hidden, so their names get the plain chat model.
-_REASONING_NAMES = re.compile(r"deepseek-r1|reason", re.IGNORECASE)
+# Reasoning-model names: DeepSeek-R1 (and *reason*) show their reasoning on chat completions
+# (`reasoning_content`); OpenAI's o-series and gpt-5 keep it hidden there (only `reasoning_tokens`).
+# codex and deep-research answer only on the Responses API.
+_VISIBLE_REASONING_NAMES = re.compile(r"deepseek-r1|reason", re.IGNORECASE)
+_HIDDEN_REASONING_NAMES = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+_RESPONSES_ONLY_NAMES = re.compile(r"codex|deep-research|-pro\b", re.IGNORECASE)
 _EMBEDDING_NAMES = re.compile(r"embed|minilm|bge-|e5-|gte-", re.IGNORECASE)
 
 
@@ -83,26 +90,44 @@ class AzureOpenAIEmbeddingRequest(EmbeddingRequest):
     model: str | None = None  # type: ignore[assignment]
 
 
-def _check_auth(request: Request, state: ServerState) -> None:
+def check_auth(request: Request, state: ServerState) -> None:
     if not presented_key_matches(request, state.config):
         raise unauthorized()
 
 
-def resolve_model(state: ServerState, name: str, kind: str) -> ModelEntry:
+@dataclass(frozen=True)
+class Served:
+    """The local model answering a requested name, and whether its reasoning shows in chat completions."""
+
+    entry: ModelEntry
+    shows_reasoning: bool
+
+
+def resolve_model(state: ServerState, name: str, kind: str) -> Served:
     """The local model that answers `name` (see the module docstring)."""
     entry = state.models.get(name)
+    shows_reasoning = True
     if entry is None:
         if state.config.strict_models:
             raise model_not_found(name)
         if kind == CHAT and _EMBEDDING_NAMES.search(name):
             raise as_openai(errors.operation_not_supported(OPERATION_NAMES[kind], name))
-        if kind == CHAT:
-            entry = state.models[REASONING_CHAT_MODEL if _REASONING_NAMES.search(name) else DEFAULT_CHAT_MODEL]
+        if kind == CHAT and _RESPONSES_ONLY_NAMES.search(name):
+            entry = state.models[RESPONSES_ONLY_MODEL]
+        elif kind == CHAT and (_VISIBLE_REASONING_NAMES.search(name) or _HIDDEN_REASONING_NAMES.search(name)):
+            entry = state.models[REASONING_CHAT_MODEL]
+            shows_reasoning = not _HIDDEN_REASONING_NAMES.search(name)
+        elif kind == CHAT:
+            entry = state.models[DEFAULT_CHAT_MODEL]
         else:
             entry = state.models[DEFAULT_EMBEDDINGS_MODEL]
     if entry.kind != kind:
         raise as_openai(errors.operation_not_supported(OPERATION_NAMES[kind], entry.name))
-    return entry
+    return Served(entry, shows_reasoning)
+
+
+def responses_only(name: str) -> OpenAIApiError:
+    return openai_error(400, "This model is only supported in v1/responses and not in v1/chat/completions.", param="model")
 
 
 def _content_filtered() -> ApiError:
@@ -112,17 +137,24 @@ def _content_filtered() -> ApiError:
     )
 
 
-def _status_fault(fault: Fault) -> ApiError | None:
+def status_fault(fault: Fault) -> ApiError | None:
     return {
         "429": lambda: rate_limited(1),
         "500": internal_error,
         "503": service_unavailable,
         "401": unauthorized,
         "filter": _content_filtered,
+        "failed": internal_error,  # chat completions have no `failed` status: the request fails
     }.get(fault.kind, lambda: None)()
 
 
 # -- chat completions ---------------------------------------------------------------------------------
+
+
+def hide_reasoning(plan: ChatPlan) -> ChatPlan:
+    """The plan as an OpenAI reasoning model answers on chat completions: the thinking is counted
+    (`reasoning_tokens`), never sent."""
+    return dataclasses.replace(plan, reasoning_chunks=[], hidden_reasoning_tokens=plan.reasoning_tokens)
 
 
 def _check_model_parameters(entry: ModelEntry, body: dict[str, Any]) -> None:
@@ -139,13 +171,16 @@ def _check_model_parameters(entry: ModelEntry, body: dict[str, Any]) -> None:
 
 async def handle_chat(request: Request, state: ServerState, style: str, path_model: str | None) -> Response:
     config = state.config
-    _check_auth(request, state)
+    check_auth(request, state)
     body = await read_body(request, config)
     parsed = validate_openai(ChatCompletionRequest, body)
     check_chat_rules(parsed)
     if parsed.stream_options is not None and not parsed.stream:
         raise openai_error(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param="stream_options")
-    entry = resolve_model(state, parsed.model, CHAT)
+    served = resolve_model(state, parsed.model, CHAT)
+    entry = served.entry
+    if entry.responses_only:
+        raise responses_only(parsed.model)
     _check_model_parameters(entry, body)
     if isinstance(body.get("stop"), str):
         body["stop"] = [body["stop"]]
@@ -157,13 +192,14 @@ async def handle_chat(request: Request, state: ServerState, style: str, path_mod
             if parsed.parallel_tool_calls is False:
                 plan.tool_calls = plan.tool_calls[:1]
             plans.append(plan)
+        shown = plans if served.shows_reasoning else [hide_reasoning(plan) for plan in plans]
     except (AttributeError, TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
         raise openai_error(400, f"A JSON schema in 'tools' or 'response_format' is not valid ({type(exc).__name__}).") from None
     if plans[0].prompt_tokens > config.context_window_tokens:
         raise context_length_exceeded(config.context_window_tokens, plans[0].prompt_tokens)
     directives = plans[0].directives
     fault = directives.fault if directives.fault and fault_applies(state, directives.fault, body, request.url.path) else None
-    await apply_fault(fault, _status_fault, config)
+    await apply_fault(fault, status_fault, config)
     request.state.model = entry.name
     request.state.stream = bool(parsed.stream)
     logprobs, top_logprobs = bool(parsed.logprobs), parsed.top_logprobs or 0
@@ -174,7 +210,7 @@ async def handle_chat(request: Request, state: ServerState, style: str, path_mod
 
         def events(with_finish: bool):
             return openai_framing.stream_events(
-                plans, entry.name, include_usage=include_usage, logprobs=logprobs, top_logprobs=top_logprobs, with_finish=with_finish
+                shown, entry.name, include_usage=include_usage, logprobs=logprobs, top_logprobs=top_logprobs, with_finish=with_finish
             )
 
         return StreamingResponse(
@@ -182,7 +218,7 @@ async def handle_chat(request: Request, state: ServerState, style: str, path_mod
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    payload = openai_framing.completion_body(plans, entry.name, logprobs=logprobs, top_logprobs=top_logprobs)
+    payload = openai_framing.completion_body(shown, entry.name, logprobs=logprobs, top_logprobs=top_logprobs)
     if fault is not None and fault.kind in ("cut", "nodone"):
         raw = JSONResponse(payload).body
         return StreamingResponse(truncated_json(raw), media_type="application/json", headers={"Content-Length": str(len(raw))})
@@ -207,10 +243,10 @@ def _invalid_input() -> ApiError:
 
 async def handle_embeddings(request: Request, state: ServerState, style: str, path_model: str | None) -> Response:
     config = state.config
-    _check_auth(request, state)
+    check_auth(request, state)
     body = await read_body(request, config)
     parsed = validate_openai(EmbeddingRequest, body)
-    entry = resolve_model(state, parsed.model, EMBEDDINGS)
+    entry = resolve_model(state, parsed.model, EMBEDDINGS).entry
     texts = _texts(parsed.input)
     request.state.model, request.state.inputs = entry.name, len(texts)
     if config.embedding_rate_limit_first > 0:
@@ -261,12 +297,12 @@ def _model_object(entry: ModelEntry, style: str) -> dict[str, Any]:
 
 
 async def handle_models(request: Request, state: ServerState, style: str, path_model: str | None) -> Response:
-    _check_auth(request, state)
+    check_auth(request, state)
     return JSONResponse({"object": "list", "data": [_model_object(entry, style) for entry in _servable(state)]})
 
 
 async def handle_model(request: Request, state: ServerState, style: str, path_model: str | None) -> Response:
-    _check_auth(request, state)
+    check_auth(request, state)
     entry = state.models.get(path_model or "")
     if entry is None or entry not in _servable(state):
         raise model_not_found(path_model or "")

@@ -117,7 +117,14 @@ def value_for_schema(
         properties: dict[str, Any] = schema.get("properties") or {}
         required = list(schema.get("required") or [])
         chosen = required + [key for key in properties if key not in required and depth == 0]
-        return {key: value_for_schema(properties.get(key, {}), text, key, depth + 1, root) for key in chosen}
+        value = {key: value_for_schema(properties.get(key, {}), text, key, depth + 1, root) for key in chosen}
+        # Several number properties ("x" and "y" of "5 * 4") take the numbers of the text in turn.
+        numeric = [key for key in chosen if _resolve_ref(properties.get(key, {}), root).get("type") in ("number", "integer")]
+        numbers = [x for x in map(float, _NUMBER.findall(text)) if math.isfinite(x)]
+        if len(numeric) > 1 and len(numbers) > 1:
+            for key, number in zip(numeric, numbers):
+                value[key] = value_for_schema({**_resolve_ref(properties[key], root)}, str(number), key, depth + 1, root)
+        return value
     if kind == "array":
         count = min(max(1, int(schema.get("minItems", 1))), MAX_ARRAY_ITEMS)
         return [value_for_schema(schema.get("items") or {}, text, name, depth + 1, root) for _ in range(count)]

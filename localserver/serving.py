@@ -63,6 +63,8 @@ class ServerConfig:
     # On the OpenAI v1 routes, any chat or embeddings model name is answered by a local model (the
     # openai package's own examples name models such as gpt-4o-2024-08-06); strict: unknown names 404.
     strict_models: bool = False
+    # How long stored Responses API objects stay retrievable (and usable as previous_response_id): Azure keeps 30 days.
+    stored_response_ttl_seconds: float = 30 * 24 * 3600
 
 
 @dataclass

@@ -7,7 +7,7 @@ what was sent as pending, and stores and answers it when the database is back.
 
 import streamlit as st
 
-from components import resources, state
+from components import notices, resources, state
 from components.chat_actions import conversation_actions, import_box, take_pending_reply
 from components.conversation_sidebar import conversation_sidebar, open_conversation, requested_conversation_id
 from components.message_view import render_message
@@ -36,6 +36,7 @@ def ping_database() -> None:
 
 def main() -> None:
     require_router()
+    notices.start_run()
     outbox = Outbox(st.session_state)
     # Read before anything touches the database, so a message sent while it is away is kept.
     submitted = st.chat_input(
@@ -78,6 +79,7 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
             settings = ChatSettings.from_dict(conversation.settings)
 
     st.title(conversation.title if conversation else "Chat")
+    notices.show_remembered()  # e.g. an attachment refused in the run before the reply's rerun
     last = None
     if conversation is not None:
         service.recover_interrupted(conversation.id)

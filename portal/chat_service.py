@@ -81,6 +81,7 @@ def to_chat_message(record: MessageRecord) -> ChatMessage:
         parts=extra_parts,
         tool_calls=tool_calls,
         tool_call_id=parts.get("tool_call_id") if isinstance(parts, dict) else None,
+        response_id=parts.get("response_id") if isinstance(parts, dict) and record.status == COMPLETE else None,
     )
 
 
@@ -103,6 +104,8 @@ def reply_parts(outcome: ReplyOutcome) -> dict[str, Any] | None:
         parts["reasoning"] = outcome.reasoning
     if outcome.usage is not None and outcome.usage.reasoning_tokens:
         parts["reasoning_tokens"] = outcome.usage.reasoning_tokens
+    if outcome.response_id:
+        parts["response_id"] = outcome.response_id  # a stored response: the next turn continues it
     return parts or None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .inference import REASONING_EFFORTS, ChatMessage, ChatOptions
+from .inference import REASONING_EFFORTS, REASONING_SUMMARIES, ChatMessage, ChatOptions
 from .tools import REGISTRY
 
 SYSTEM_PROMPT_PRESETS: dict[str, str] = {
@@ -33,6 +33,7 @@ class ChatSettings:
     tools: tuple[str, ...] = ()  # names of registered tools switched on for this conversation
     response_format: dict[str, Any] | None = None  # None (text), json_object or json_schema
     reasoning_effort: str | None = None  # low, medium or high, for reasoning models; None = the model's default
+    reasoning_summary: str | None = None  # auto or detailed: reasoning summaries (Responses API); None = none asked
     image_detail: str = "auto"
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,6 +56,8 @@ class ChatSettings:
             values.pop("system_role", None)
         if values.get("reasoning_effort") not in REASONING_EFFORTS:
             values.pop("reasoning_effort", None)
+        if values.get("reasoning_summary") not in REASONING_SUMMARIES:
+            values.pop("reasoning_summary", None)
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> ChatSettings:
@@ -73,6 +76,7 @@ class ChatSettings:
             stop=self.stop,
             response_format=self.response_format,
             reasoning_effort=self.reasoning_effort,
+            reasoning_summary=self.reasoning_summary,
             tools=tools,
             tool_choice="auto" if tools else None,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .inference import CHAT_MODEL, EMBEDDINGS_MODEL, DeployedModel, InferenceBackend, InferenceError
+from .inference.endpoints import needs_responses_api
 from .settings import Connection
 
 CONFIGURED, DISCOVERED = "configured", "discovered"
@@ -24,6 +25,10 @@ class ModelChoices:
     source: str  # CONFIGURED or DISCOVERED
     listed: tuple[DeployedModel, ...] = ()  # what the endpoint listed, for the model info page
     note: str | None = None  # why the listing was not used
+
+    def responses_only(self, connection: Connection) -> tuple[str, ...]:
+        """The chat models known to answer only on the Responses API (configured, or by family name)."""
+        return tuple(m for m in self.chat if m in connection.responses_models or needs_responses_api(m))
 
     @property
     def default_chat(self) -> str | None:

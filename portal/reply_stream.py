@@ -36,6 +36,7 @@ class ReplyOutcome:
     retries: int = 0
     waited_seconds: float = 0.0  # spent waiting between retries
     reasoning: str = ""  # the model's thinking, never part of `content`
+    response_id: str | None = None  # the Responses API's stored response, for previous_response_id
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -190,5 +191,6 @@ class ReplyStream:
             retries=self._retries,
             waited_seconds=self._waited,
             reasoning=self.reasoning,
+            response_id=end.response_id if end else None,
         )
         self._on_finish(self.outcome)

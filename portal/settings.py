@@ -26,6 +26,7 @@ from .inference.endpoints import (
     detect_kind,
     traits_for,
 )
+from .inference.types import WIRE_CHAT_COMPLETIONS, WIRE_RESPONSES, WIRES
 
 OFFLINE_CONNECTION = "Offline demo (local server)"
 OFFLINE_APIS = {"azure-ai-inference": API_AZURE_INFERENCE, "azure": API_AZURE_INFERENCE, "openai": API_OPENAI}
@@ -87,6 +88,9 @@ class Connection:
     kind: EndpointKind = EndpointKind.SERVERLESS
     api: str = API_AZURE_INFERENCE  # which SDK speaks to it: API_OPENAI or API_AZURE_INFERENCE
     token_scope: str | None = None  # Entra ID scope; None = the kind's default
+    wire: str = WIRE_CHAT_COMPLETIONS  # openai API only: chat completions or the Responses API
+    store: bool = False  # Responses API: keep responses on the service (30 days on Azure) and send previous_response_id
+    responses_models: tuple[str, ...] = ()  # models that answer only on the Responses API (codex, deep-research, ...)
     api_version: str | None = None
     chat_model: str | None = None
     embeddings_model: str | None = None
@@ -181,6 +185,12 @@ def build_connection(name: str, raw: Mapping[str, Any]) -> Connection:
             f"{where}: the OpenAI v1 API accepts api_version 'v1' or 'preview' (or none), not {api_version!r}; "
             "remove api_version (dated versions belong to /openai/deployments/<name> URLs)"
         )
+    wire = str(raw.get("wire") or WIRE_CHAT_COMPLETIONS).lower()
+    if wire not in WIRES:
+        raise ConfigError(f"{where}: wire must be 'chat_completions' or 'responses', not {wire!r}")
+    if wire == WIRE_RESPONSES and api != API_OPENAI:
+        raise ConfigError(f"{where}: the Responses API needs api = \"openai\" (the Azure AI Model Inference API has no Responses API)")
+    store = _flag(raw.get("store"), f"{where}: store")
     chat_models = _split_models(raw.get("chat_models"))
     chat_model = raw.get("chat_model") or raw.get("model") or (chat_models[0] if chat_models else None)
     embeddings_models = _split_models(raw.get("embeddings_models"))
@@ -200,21 +210,45 @@ def build_connection(name: str, raw: Mapping[str, Any]) -> Connection:
         embeddings_model=embeddings_model,
         chat_models=chat_models,
         embeddings_models=embeddings_models,
+        wire=wire,
+        store=store,
+        responses_models=_split_models(raw.get("responses_models")),
     )
 
 
-def offline_connection(server_url: str, api: str = API_AZURE_INFERENCE) -> Connection:
+def _flag(value: Any, name: str) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def offline_connection(server_url: str, api: str = API_AZURE_INFERENCE, wire: str = WIRE_CHAT_COMPLETIONS) -> Connection:
     """The offline demo on the bundled local server, through either API: the Azure AI Model
-    Inference routes at the server's root, or Foundry's OpenAI v1 routes at `/openai/v1`."""
+    Inference routes at the server's root (its chat models configured), or Foundry's OpenAI v1 routes
+    at `/openai/v1` (its deployments listed, as a real v1 connection's are)."""
     if api == API_OPENAI:
-        endpoint, kind = server_url.rstrip("/") + "/openai/v1", EndpointKind.FOUNDRY_V1
-    else:
-        endpoint, kind = server_url, EndpointKind.LOCAL
+        return Connection(
+            name=OFFLINE_CONNECTION,
+            endpoint=server_url.rstrip("/") + "/openai/v1",
+            auth=AUTH_NONE,
+            kind=EndpointKind.FOUNDRY_V1,
+            api=api,
+            wire=wire,
+            chat_model="local-chat",
+            embeddings_model="local-embed",
+            embeddings_models=("local-embed",),
+            offline=True,
+        )
     return Connection(
         name=OFFLINE_CONNECTION,
-        endpoint=endpoint,
+        endpoint=server_url,
         auth=AUTH_NONE,
-        kind=kind,
+        kind=EndpointKind.LOCAL,
         api=api,
         chat_model="local-chat",
         embeddings_model="local-embed",
@@ -230,7 +264,7 @@ def with_offline_endpoint(settings: AppSettings, server_url: str, embeddings_mod
 
     def offline(connection: Connection) -> Connection:
         models = tuple(dict.fromkeys((*connection.embeddings_models, *embeddings_models)))
-        return replace(offline_connection(server_url, connection.api), embeddings_models=models)
+        return replace(offline_connection(server_url, connection.api, connection.wire), embeddings_models=models)
 
     connections = tuple(offline(c) if c.offline else c for c in settings.connections)
     return replace(settings, connections=connections)
@@ -255,6 +289,9 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
             "kind": setting("AZURE_INFERENCE_KIND"),
             "api": setting("AZURE_INFERENCE_API"),
             "token_scope": setting("AZURE_INFERENCE_TOKEN_SCOPE"),
+            "wire": setting("AZURE_INFERENCE_WIRE"),
+            "store": setting("AZURE_INFERENCE_STORE"),
+            "responses_models": setting("AZURE_INFERENCE_RESPONSES_MODELS"),
             "api_version": setting("AZURE_INFERENCE_API_VERSION"),
             "chat_model": setting("AZURE_INFERENCE_MODEL"),
             "embeddings_model": setting("AZURE_INFERENCE_EMBEDDINGS_MODEL"),
@@ -266,8 +303,11 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
     offline_api = str(setting("PORTAL_OFFLINE_API", API_AZURE_INFERENCE)).lower()
     if offline_api not in OFFLINE_APIS:
         raise ConfigError(f"PORTAL_OFFLINE_API must be 'openai' or 'azure-ai-inference', not {offline_api!r}")
+    offline_wire = str(setting("PORTAL_OFFLINE_WIRE", WIRE_CHAT_COMPLETIONS)).lower()
+    if offline_wire not in WIRES or (offline_wire == WIRE_RESPONSES and OFFLINE_APIS[offline_api] != API_OPENAI):
+        raise ConfigError(f"PORTAL_OFFLINE_WIRE must be 'chat_completions', or 'responses' with PORTAL_OFFLINE_API=openai, not {offline_wire!r}")
     if offline_demo == "always" or (offline_demo == "auto" and not connections):
-        connections.append(offline_connection("http://127.0.0.1:0", OFFLINE_APIS[offline_api]))
+        connections.append(offline_connection("http://127.0.0.1:0", OFFLINE_APIS[offline_api], offline_wire))
     if not connections:
         raise ConfigError("No connection is configured and PORTAL_OFFLINE_DEMO is 'never'; set AZURE_INFERENCE_ENDPOINT")
     return AppSettings(
@@ -300,6 +340,9 @@ def describe_connection(connection: Connection) -> dict[str, str]:
         "Endpoint": connection.endpoint,
         "Kind": connection.kind.value,
         "API (SDK)": "OpenAI v1 (openai package)" if connection.api == API_OPENAI else "Azure AI Model Inference (azure-ai-inference)",
+        "Wire": "Responses API" if connection.wire == WIRE_RESPONSES else "Chat Completions"
+        + (f" (Responses API for {', '.join(connection.responses_models)})" if connection.responses_models else ""),
+        "Stored responses": "on: previous_response_id, kept 30 days on Azure" if connection.store else "off (store=false; the history is sent)",
         "Authentication": auth,
         "API version": api_version,
         "Chat models": ", ".join(connection.model_choices()) or "endpoint default",

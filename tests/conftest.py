@@ -90,4 +90,39 @@ def api(request: pytest.FixtureRequest) -> str:
 
 def endpoint_for(server: RunningServer, api: str) -> str:
     """The local server's endpoint for `api`: its root (serverless style), or Foundry's `/openai/v1`."""
-    return server.url + "/openai/v1" if api == "openai" else server.url
+    return server.url + "/openai/v1" if api in ("openai", "responses") else server.url
+
+
+CHAT_WIRES = {"azure-ai-inference": "inference-sdk", "openai": "openai-chat", "responses": "openai-responses"}
+
+
+@pytest.fixture(params=list(CHAT_WIRES), ids=list(CHAT_WIRES.values()))
+def chat_api(request: pytest.FixtureRequest) -> str:
+    """Run a chat test once per way a reply can travel: the inference SDK, the openai package's Chat
+    Completions, and the openai package's Responses API (`wire = "responses"`)."""
+    return request.param
+
+
+# Chat Completions only: seed, stop sequences and max_tokens under 16 have no Responses API equivalent.
+CHAT_COMPLETIONS_ONLY = pytest.mark.parametrize("chat_api", ["azure-ai-inference", "openai"], ids=["inference-sdk", "openai-chat"], indirect=True)
+
+
+# Stream events before the first word, per chat_api: the role chunk; or response.created,
+# response.in_progress, output_item.added and content_part.added (`/fault cut:N` counts events).
+PREAMBLE_EVENTS = {"azure-ai-inference": 1, "openai": 1, "responses": 4}
+
+
+def reply_requests(server: RunningServer, status: int | None = None) -> int:
+    """Chat completions and Responses API requests the server answered (with `status`, if given)."""
+    return server.state.count("chat", status) + server.state.count("responses", status)
+
+
+def chat_connection(server_url: str, chat_api: str, **raw):
+    """A connection to the local server for `chat_api` (see the fixture); `raw` adds settings."""
+    from portal.settings import build_connection, offline_connection
+
+    if not raw:
+        return offline_connection(server_url, "openai" if chat_api == "responses" else chat_api, "responses" if chat_api == "responses" else "chat_completions")
+    endpoint = server_url + "/openai/v1" if chat_api in ("openai", "responses") else server_url
+    wire = {"wire": "responses"} if chat_api == "responses" else {}
+    return build_connection("test", {"endpoint": endpoint, "chat_model": "local-chat", **wire, **raw})

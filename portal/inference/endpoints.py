@@ -13,6 +13,7 @@ token scope, whether `model` goes in the body, whether `/info` exists, how model
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlparse
@@ -97,6 +98,16 @@ def detect_kind(endpoint: str) -> EndpointKind:
     if host in ("localhost", "127.0.0.1", "::1") or host.endswith(".local"):
         return EndpointKind.LOCAL
     return EndpointKind.SERVERLESS
+
+
+# Families that answer only on the Responses API (chat completions refuse them): codex, deep-research,
+# the -pro reasoning models, computer-use. A connection's `responses_models` names others.
+_RESPONSES_ONLY = re.compile(r"codex|deep-research|\bo\d+-pro\b|gpt-5(\.\d+)?-pro|computer-use", re.IGNORECASE)
+
+
+def needs_responses_api(model: str) -> bool:
+    """Whether a model's name says it answers only on the Responses API."""
+    return bool(_RESPONSES_ONLY.search(model))
 
 
 def traits_for(kind: EndpointKind) -> EndpointTraits:

@@ -1,5 +1,10 @@
 """The `openai` package backend: the ONLY module that imports `openai`.
 
+Two wires: Chat Completions, and the Responses API (`responses_wire.py` translates) for connections
+set to `wire = "responses"`, for the models in `responses_models`, for model names of the
+Responses-only families (codex, deep-research, ...), and for any model whose chat completion was
+refused as "only supported in v1/responses" (remembered per model).
+
 Serves Foundry's OpenAI v1 API (`https://<resource>.openai.azure.com/openai/v1/`, the successor of the
 retired Azure AI Model Inference API), OpenAI itself, OpenAI-compatible servers (Ollama, vLLM, LM
 Studio, llama.cpp) and, when a connection asks for `api = "openai"`, Azure OpenAI deployment URLs
@@ -33,11 +38,22 @@ from .credentials import (
     credential_for,
     default_token_credential,
 )
-from .endpoints import API_OPENAI, LISTS_DEPLOYMENTS, LISTS_MODELS, EndpointKind, deployment_name, resource_root
+from .endpoints import (
+    API_OPENAI,
+    LISTS_DEPLOYMENTS,
+    LISTS_MODELS,
+    EndpointKind,
+    deployment_name,
+    needs_responses_api,
+    resource_root,
+)
 from .errors import ErrorKind, InferenceError
 from .protocol import AsyncEmbed
 from .reasoning import ThinkSplitter
+from .responses_wire import PREVIOUS_RESPONSE_GONE, StreamReader, continuation, request_params
 from .types import (
+    WIRE_CHAT_COMPLETIONS,
+    WIRE_RESPONSES,
     ChatEvent,
     ChatMessage,
     ChatOptions,
@@ -223,6 +239,7 @@ class OpenAIBackend:
         self._token_credential_factory = token_credential_factory
         self._timeout = openai.Timeout(read_timeout_seconds, connect=CONNECTION_TIMEOUT_SECONDS)
         self._adaptations: dict[str, set[str]] = {}
+        self._responses_models: set[str] = set(connection.responses_models)  # grows when chat completions refuse a model
         self._lock = threading.Lock()
         self._client: OpenAI = self._make_client(is_async=False)
 
@@ -259,8 +276,19 @@ class OpenAIBackend:
     def features(self) -> EndpointFeatures:
         listing = LISTS_DEPLOYMENTS if self.connection.kind == EndpointKind.AZURE_OPENAI else self.connection.traits.model_listing
         return EndpointFeatures(
-            api=API_OPENAI, model_info=False, client_type_detection=False, model_listing=listing, embeddings_input_type=False
+            api=API_OPENAI,
+            model_info=False,
+            client_type_detection=False,
+            model_listing=listing,
+            embeddings_input_type=False,
+            wires=(WIRE_CHAT_COMPLETIONS, WIRE_RESPONSES),
         )
+
+    def wire_for(self, model: str | None) -> str:
+        """The wire a model's replies go over (see the module docstring)."""
+        if self.connection.wire == WIRE_RESPONSES or (model and (model in self._responses_models or needs_responses_api(model))):
+            return WIRE_RESPONSES
+        return WIRE_CHAT_COMPLETIONS
 
     def _chat_model(self, requested: str | None) -> str:
         model = requested or self.connection.chat_model or deployment_name(self.connection.endpoint)
@@ -322,7 +350,17 @@ class OpenAIBackend:
         raise AssertionError("unreachable")
 
     def stream_chat(self, messages: Sequence[ChatMessage], options: ChatOptions) -> Iterator[ChatEvent]:
-        stream = self._create(messages, options, stream=True)
+        model = self._chat_model(options.model)
+        if self.wire_for(model) == WIRE_RESPONSES:
+            yield from self._stream_responses(model, messages, options)
+            return
+        try:
+            stream = self._create(messages, options, stream=True)
+        except InferenceError as exc:
+            if not self._learn_responses_only(model, exc):
+                raise
+            yield from self._stream_responses(model, messages, options)
+            return
         finish_reason = model = None
         usage: Usage | None = None
         thinking = ThinkSplitter()  # DeepSeek-R1 and others may answer `<think>...</think>` first
@@ -367,7 +405,15 @@ class OpenAIBackend:
         yield StreamEnd(finish_reason=finish_reason, model=model, usage=usage)
 
     def complete_chat(self, messages: Sequence[ChatMessage], options: ChatOptions) -> ChatReply:
-        result = self._create(messages, options, stream=False)
+        model = self._chat_model(options.model)
+        if self.wire_for(model) == WIRE_RESPONSES:
+            return self._complete_responses(model, messages, options)
+        try:
+            result = self._create(messages, options, stream=False)
+        except InferenceError as exc:
+            if not self._learn_responses_only(model, exc):
+                raise
+            return self._complete_responses(model, messages, options)
         choice = result.choices[0]
         message = choice.message
         calls = tuple(
@@ -385,6 +431,68 @@ class OpenAIBackend:
             usage=_usage(result.usage),
             tool_calls=calls,
             reasoning=(_extra_reasoning(message) or "") + reasoning + rest_reasoning,
+        )
+
+    # the Responses API
+
+    def _learn_responses_only(self, model: str, error: InferenceError) -> bool:
+        """A chat completion refused because the model answers only on the Responses API: remember it."""
+        if error.kind != ErrorKind.BAD_REQUEST or "only supported in v1/responses" not in error.message:
+            return False
+        with self._lock:
+            self._responses_models.add(model)
+        return True
+
+    def _create_response(self, model: str, messages: Sequence[ChatMessage], options: ChatOptions, *, stream: bool) -> Any:
+        """Create a response; with stored responses, continue the last one (`previous_response_id`), and
+        when the service no longer has it (expired after 30 days, or deleted), send the whole history."""
+        store = self.connection.store
+        previous = continuation(messages)[0] if store else None
+        while True:
+            params = request_params(model, messages, options, store=store, previous_response_id=previous)
+            try:
+                return self._client.responses.create(stream=stream, **params)
+            except openai.NotFoundError as exc:
+                if previous is not None and (_error_code(exc) == PREVIOUS_RESPONSE_GONE or "previous_response_id" in str(exc.body)):
+                    previous = None  # gone: fall back to the history the portal keeps
+                    continue
+                raise to_inference_error(exc) from exc
+            except Exception as exc:  # noqa: BLE001
+                raise to_inference_error(exc) from exc
+
+    def _stream_responses(self, model: str, messages: Sequence[ChatMessage], options: ChatOptions) -> Iterator[ChatEvent]:
+        stream = self._create_response(model, messages, options, stream=True)
+        reader = StreamReader()
+        try:
+            yield from reader.events(stream)
+        except InferenceError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise to_inference_error(exc, streaming=True) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+    def _complete_responses(self, model: str, messages: Sequence[ChatMessage], options: ChatOptions) -> ChatReply:
+        response = self._create_response(model, messages, options, stream=False)
+        if response.status == "failed":
+            error = getattr(getattr(response, "error", None), "message", None) or "the response failed"
+            raise InferenceError(ErrorKind.SERVER, "The model service reported the response as failed: " + error)
+        end = StreamReader().end(response)
+        calls, reasoning = [], []
+        for item in response.output:
+            if item.type == "function_call":
+                calls.append(ToolCall(id=item.call_id, name=item.name, arguments=item.arguments))
+            elif item.type == "reasoning":
+                reasoning += [part.text for part in item.summary or ()]
+        return ChatReply(
+            content=response.output_text or "",
+            finish_reason=end.finish_reason,
+            model=end.model,
+            usage=end.usage,
+            tool_calls=tuple(calls),
+            reasoning="\n\n".join(reasoning),
+            response_id=end.response_id,
         )
 
     # embeddings

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 WIRE_CHAT_COMPLETIONS, WIRE_RESPONSES = "chat_completions", "responses"
+WIRES = (WIRE_CHAT_COMPLETIONS, WIRE_RESPONSES)
 REASONING_EFFORTS = ("low", "medium", "high")
+REASONING_SUMMARIES = ("auto", "detailed")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class ChatMessage:
     parts: tuple[dict[str, Any], ...] = ()  # extra parts (image_url, input_audio) after the text
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
+    response_id: str | None = None  # assistant replies: the stored Responses API response that produced it
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class ChatOptions:
     stop: tuple[str, ...] = ()
     response_format: dict[str, Any] | None = None  # {"type": "json_object"} or {"type": "json_schema", ...}
     reasoning_effort: str | None = None  # low, medium or high: reasoning models only
+    reasoning_summary: str | None = None  # auto or detailed: the Responses API's reasoning summaries
     tools: tuple[dict[str, Any], ...] = ()
     tool_choice: str | None = None
 
@@ -62,6 +66,7 @@ class ChatOptions:
             "stop": list(self.stop) or None,
             "response_format": self.response_format,
             "reasoning_effort": self.reasoning_effort,
+            "reasoning_summary": self.reasoning_summary,
         }
         return {k: v for k, v in params.items() if v is not None}
 
@@ -100,6 +105,7 @@ class StreamEnd:
     finish_reason: str | None
     model: str | None
     usage: Usage | None
+    response_id: str | None = None  # the Responses API's response (kept for previous_response_id when stored)
 
 
 ChatEvent = TextDelta | ReasoningDelta | ToolCallDelta | StreamEnd
@@ -113,6 +119,7 @@ class ChatReply:
     usage: Usage | None
     tool_calls: tuple[ToolCall, ...] = ()
     reasoning: str = ""
+    response_id: str | None = None
 
 
 @dataclass(frozen=True)

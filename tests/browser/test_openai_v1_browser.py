@@ -32,7 +32,7 @@ from .chat_ui import (
 )
 from .conftest import FAST_WORDS_PER_SECOND
 from .test_chat_browser import SAMPLE_GROWTH
-from .test_tools_browser import EXPANDER, sidebar_expander, switch_tool_on
+from .test_tools_browser import EXPANDER, SIDEBAR, open_options, switch_tool_on, tool_block
 
 pytestmark = pytest.mark.browser
 
@@ -62,11 +62,19 @@ def app(v1_server: RunningServer) -> Iterator[StreamlitApp]:
 
 
 def choose_model(page: Page, name: str) -> None:
-    settings = sidebar_expander(page, "Chat settings")
-    picker = settings.locator('[data-testid="stSelectbox"]').filter(has_text="Model / deployment")
-    picker.click()
-    page.get_by_role("option", name=name, exact=True).click()
-    expect(picker.get_by_role("combobox")).to_have_value(name)
+    choose_setting(page, "Model / deployment", name)
+
+
+def choose_setting(page: Page, label: str, name: str) -> None:
+    """Pick `name` in the chat settings' selectbox `label` (options may carry a " · ..." mark)."""
+    settings = page.locator(SIDEBAR).locator(EXPANDER).filter(has_text="Chat settings")
+    if settings.locator("details[open]").count() == 0:
+        settings.locator("summary").click()
+    picker = settings.locator('[data-testid="stSelectbox"]').filter(has_text=label)
+    box = picker.get_by_role("combobox")
+    open_options(page, box)
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(name)}( ·.*)?$")).click()
+    expect(box).to_have_value(re.compile(rf"^{re.escape(name)}"))
     wait_until_idle(page)
 
 
@@ -131,7 +139,7 @@ def test_reasoning_stop_tools_and_reload(app: StreamlitApp, page: Page) -> None:
     expect(thinking_block(replies.first)).to_have_count(1)
     expect(replies.nth(1)).to_contain_text("Stopped")
     expect(replies.nth(1)).to_contain_text('You said: "stop me".')
-    expect(page.locator(EXPANDER).filter(has_text="calculator")).to_have_count(1)
+    expect(tool_block(page, "calculator")).to_have_count(1)
     expect(replies.last).to_contain_text("calculator returned 84")
     expect_no_exception(page)
 

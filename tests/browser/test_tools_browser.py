@@ -12,6 +12,7 @@ import re
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.streamlit_process import StreamlitApp
 from tests.tools.support import image_bytes
@@ -39,15 +40,27 @@ TOAST = '[data-testid="stToast"]'
 
 
 def sidebar_expander(page: Page, title: str) -> Locator:
+    """The sidebar expander `title`, opened (left open if it already is)."""
     expander = page.locator(SIDEBAR).locator(EXPANDER).filter(has_text=title)
-    expander.locator("summary").click()
+    if expander.locator("details[open]").count() == 0:
+        expander.locator("summary").click()
     return expander
+
+
+def open_options(page: Page, box: Locator) -> None:
+    """Open a selectbox's or multiselect's option list: a click on an already focused box does not
+    always open it, so the keyboard opens it then."""
+    box.click()
+    try:
+        page.locator('[role="listbox"]').wait_for(state="visible", timeout=2_000)
+    except PlaywrightTimeoutError:
+        box.press("ArrowDown")
 
 
 def switch_tool_on(page: Page, name: str) -> None:
     settings = sidebar_expander(page, "Tools, attachments and output")
     picker = settings.locator('[data-testid="stMultiSelect"]').filter(has_text="Tools the model may call")
-    picker.locator("input").click()
+    open_options(page, picker.locator("input"))
     page.get_by_role("option", name=name, exact=True).click()
     page.keyboard.press("Escape")
     expect(picker).to_contain_text(name)
@@ -124,6 +137,8 @@ def test_a_file_that_is_not_an_image_is_refused_and_the_text_still_goes(app: Str
     expect(reply).to_contain_text('You said: "here are my notes".')
     expect(reply).not_to_contain_text("You attached")
     wait_until_idle(page)  # the page has rerun after the reply: the refusal is still on screen
-    expect(page.locator(TOAST).filter(has_text="Not attached: notes.png is not a readable image")).to_be_visible()
+    refusal = page.locator('[data-testid="stAlertContentError"]').filter(has_text="Not attached: notes.png is not a readable image")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text("Your text was sent without it.")
     expect(user_messages(page).first.locator(IMAGE)).to_have_count(0)
     expect_no_exception(page)

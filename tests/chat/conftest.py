@@ -13,10 +13,10 @@ from sqlalchemy import text
 from localserver import RunningServer
 from portal.chat_service import ChatService
 from portal.inference import InferenceBackend, make_backend
-from portal.settings import offline_connection
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from tests.chat.support import ChatDatabase
+from tests.conftest import chat_connection
 from tests.requirements_guard import POSTGRES_URL, require_or_skip
 
 
@@ -50,9 +50,9 @@ def chat_db(request: pytest.FixtureRequest, tmp_path: Path, postgres_admin) -> I
 
 
 @pytest.fixture
-def backend(local_server: RunningServer, api: str) -> Iterator[InferenceBackend]:
+def backend(local_server: RunningServer, chat_api: str) -> Iterator[InferenceBackend]:
     """The real backend for `api` (azure-ai-inference or openai) on the local server (no auth, full speed)."""
-    backend = make_backend(offline_connection(local_server.url, api))
+    backend = make_backend(chat_connection(local_server.url, chat_api))
     yield backend
     backend.close()
 

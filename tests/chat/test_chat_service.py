@@ -17,11 +17,11 @@ from portal.chat_service import ChatService, EmptyMessage
 from portal.chat_settings import DEFAULT_SYSTEM_PROMPT, ChatSettings
 from portal.inference import InferenceBackend, make_backend
 from portal.inference.azure_backend import AzureInferenceBackend
-from portal.settings import build_connection, offline_connection
+from portal.settings import offline_connection
 from storage import repository
 from storage.records import MessageRecord
 from tests.chat.support import ChatDatabase, closed_port, throwaway_server, unique
-from tests.conftest import TEST_API_KEY, endpoint_for
+from tests.conftest import CHAT_COMPLETIONS_ONLY, PREAMBLE_EVENTS, TEST_API_KEY, chat_connection, reply_requests
 
 DEFAULTS = ChatSettings()
 
@@ -77,18 +77,17 @@ def test_user_text_is_committed_before_the_request_and_kept_when_it_fails(chat_d
     assert reply.time_to_first_token_ms is None
 
 
-def test_user_text_is_kept_when_the_key_is_wrong(chat_db: ChatDatabase, keyed_server: RunningServer, other_backend, api: str) -> None:
-    keyed = {"endpoint": endpoint_for(keyed_server, api), "chat_model": "local-chat"}
-    backend = make_backend(build_connection("keyed", {**keyed, "api_key": "wrong-key"}))
+def test_user_text_is_kept_when_the_key_is_wrong(chat_db: ChatDatabase, keyed_server: RunningServer, other_backend, chat_api: str) -> None:
+    backend = make_backend(chat_connection(keyed_server.url, chat_api, api_key="wrong-key"))
     other_backend.append(backend)
     service = ChatService(chat_db.sessions, backend)
-    refused_before = keyed_server.state.count("chat", 401)
+    refused_before = reply_requests(keyed_server, 401)
     text = unique("secret question")
 
     user, prepared, deltas = send(service, text)
 
     assert deltas == []
-    assert keyed_server.state.count("chat", 401) == refused_before + 1  # the request really was made and refused
+    assert reply_requests(keyed_server, 401) == refused_before + 1  # the request really was made and refused
     stored = chat_db.messages(user.conversation_id)
     assert roles_and_texts(stored) == [("user", text), ("assistant", "")]
     assert stored[1].status == "error"
@@ -97,7 +96,7 @@ def test_user_text_is_kept_when_the_key_is_wrong(chat_db: ChatDatabase, keyed_se
     assert chat_db.conversation_count() == 1
 
     # The same conversation works once the key is right (the refused attempt stays in the history).
-    good = make_backend(build_connection("keyed", {**keyed, "api_key": TEST_API_KEY}))
+    good = make_backend(chat_connection(keyed_server.url, chat_api, api_key=TEST_API_KEY))
     other_backend.append(good)
     _, retry, _ = send(ChatService(chat_db.sessions, good), "again", conversation_id=user.conversation_id)
     assert retry.stream.outcome.status == "complete"
@@ -164,16 +163,17 @@ def test_closing_the_stream_mid_way_stores_stopped_with_the_partial_text(chat_db
     assert reply.total_time_ms is not None
 
 
-def test_cut_connection_stores_incomplete_with_the_tokens_that_arrived(chat_db: ChatDatabase, service: ChatService) -> None:
-    user, prepared, deltas = send(service, unique("/fault cut:5 cut this short"))
+def test_cut_connection_stores_incomplete_with_the_tokens_that_arrived(chat_db: ChatDatabase, service: ChatService, chat_api: str) -> None:
+    cut = PREAMBLE_EVENTS[chat_api] + 4
+    user, prepared, deltas = send(service, unique(f"/fault cut:{cut} cut this short"))
     reply = chat_db.message(prepared.assistant_message_id)
     assert reply.status == "incomplete"
-    assert len(deltas) == 4  # the role chunk and four tokens got through before the cut
+    assert len(deltas) == 4  # the events before the first word and four tokens got through before the cut
     assert reply.content == "".join(deltas) == 'You said: "cut this'
     assert reply.error.startswith("The connection closed before the reply was complete")
     assert "what arrived is kept" in reply.error
     assert reply.finish_reason is None
-    assert chat_db.messages(user.conversation_id)[0].content.startswith("/fault cut:5 cut this short")
+    assert chat_db.messages(user.conversation_id)[0].content.startswith(f"/fault cut:{cut} cut this short")
 
 
 def test_stream_without_finish_stores_incomplete(chat_db: ChatDatabase, service: ChatService) -> None:
@@ -240,8 +240,8 @@ def test_content_filter_stores_the_filter_message(chat_db: ChatDatabase, service
     assert "The content filter blocked this request; rephrase the message." in reply.error
 
 
-def test_connection_refused_stores_the_connection_message(chat_db: ChatDatabase, other_backend, api: str) -> None:
-    backend = make_backend(offline_connection(f"http://127.0.0.1:{closed_port()}", api))
+def test_connection_refused_stores_the_connection_message(chat_db: ChatDatabase, other_backend, chat_api: str) -> None:
+    backend = make_backend(chat_connection(f"http://127.0.0.1:{closed_port()}", chat_api))
     other_backend.append(backend)
     service = ChatService(chat_db.sessions, backend)
     user, prepared, _ = send(service, "is anyone there", max_retries=3)
@@ -252,10 +252,10 @@ def test_connection_refused_stores_the_connection_message(chat_db: ChatDatabase,
     assert "check the URL and that the service is running" in reply.error
 
 
-def test_read_timeout_stores_the_timeout_message(chat_db: ChatDatabase, other_backend, api: str) -> None:
+def test_read_timeout_stores_the_timeout_message(chat_db: ChatDatabase, other_backend, chat_api: str) -> None:
     text = unique("/fault hang:5 slow thinker")
     with throwaway_server() as server:
-        backend = make_backend(offline_connection(server.url, api), read_timeout_seconds=1)
+        backend = make_backend(chat_connection(server.url, chat_api), read_timeout_seconds=1)
         other_backend.append(backend)
         user, prepared, _ = send(ChatService(chat_db.sessions, backend), text, max_retries=3)
     user_row, reply = chat_db.messages(user.conversation_id)
@@ -350,6 +350,7 @@ def _two_turns(service: ChatService) -> str:
     return first.conversation_id
 
 
+@CHAT_COMPLETIONS_ONLY  # seed, stop, max_tokens < 16
 def test_regenerate_drops_only_the_last_reply(chat_db: ChatDatabase, service: ChatService) -> None:
     cid = _two_turns(service)
     before = chat_db.messages(cid)
@@ -489,6 +490,7 @@ def test_control_characters_are_stripped_before_storing_and_sending(chat_db: Cha
 # -- settings are request parameters ---------------------------------------------------------------
 
 
+@CHAT_COMPLETIONS_ONLY  # seed, stop, max_tokens < 16
 def test_settings_are_sent_as_request_parameters_and_stored_with_the_reply(chat_db: ChatDatabase, service: ChatService) -> None:
     settings = ChatSettings(
         temperature=0.7, top_p=0.9, max_tokens=3, presence_penalty=0.1, frequency_penalty=0.2, seed=2, stop=("conversation",)
@@ -512,6 +514,7 @@ def test_settings_are_sent_as_request_parameters_and_stored_with_the_reply(chat_
     assert service.get_conversation(user.conversation_id).settings == settings.to_dict()
 
 
+@CHAT_COMPLETIONS_ONLY  # seed, stop, max_tokens < 16
 def test_stop_sequence_truncates_the_reply_before_the_word(chat_db: ChatDatabase, service: ChatService) -> None:
     text = unique("tell me something")
     _, prepared, _ = send(service, text, ChatSettings(stop=("conversation",)))

@@ -25,6 +25,7 @@ from portal.inference import (
     ReasoningDelta,
     StreamEnd,
     TextDelta,
+    ToolCallDelta,
     make_backend,
 )
 from portal.inference.credentials import AUTH_ENTRA
@@ -248,3 +249,56 @@ def test_keyed_requests_carry_the_azure_api_key_header_too(keyed_server):
     backend = make_backend(connection)
     assert backend._client.default_headers["api-key"] == TEST_API_KEY
     assert backend.complete_chat(QUESTION, ChatOptions(model="local-chat")).content
+
+
+# -- the backend a connection gets --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "extra", "api"),
+    [
+        ("https://r.openai.azure.com/openai/v1", {}, "openai"),
+        ("https://r.services.ai.azure.com/openai/v1", {}, "openai"),
+        ("https://gateway.example.com/team/openai/v1", {}, "openai"),
+        ("https://api.openai.com/v1", {}, "openai"),
+        ("http://localhost:11434/v1", {}, "openai"),  # Ollama
+        ("http://localhost:1234/v1", {}, "openai"),  # LM Studio
+        ("https://r.services.ai.azure.com/models", {"chat_model": "gpt-4o"}, "azure-ai-inference"),
+        ("https://m.eastus2.models.ai.azure.com", {}, "azure-ai-inference"),
+        ("https://e.eastus.inference.ml.azure.com", {}, "azure-ai-inference"),
+        ("https://r.openai.azure.com/openai/deployments/gpt-4o", {}, "azure-ai-inference"),
+        ("https://models.github.ai/inference", {"chat_model": "openai/gpt-4o"}, "azure-ai-inference"),
+        ("https://r.openai.azure.com/openai/deployments/gpt-4o", {"api": "openai"}, "openai"),
+        ("https://m.eastus2.models.ai.azure.com", {"api": "openai"}, "openai"),
+        ("https://r.openai.azure.com/openai/v1", {"api": "azure-ai-inference"}, "azure-ai-inference"),
+    ],
+)
+def test_the_factory_picks_the_backend_by_kind_and_override(endpoint, extra, api):
+    connection = build_connection("c", {"endpoint": endpoint, "api_key": "k", **extra})
+    backend = make_backend(connection)
+    assert connection.api == api and backend.features().api == api
+    backend.close()
+
+
+@pytest.mark.parametrize("wire", ["chat_completions", "responses"])
+def test_parallel_tool_calls_and_images_through_the_openai_backend(local_server, wire):
+    from tests.localserver.test_openai_sdk import CALCULATOR_TOOL, WEATHER_TOOL, red_png
+
+    backend = make_backend(offline_connection(local_server.url, "openai", wire))
+    events = list(backend.stream_chat([ChatMessage("user", "What is the weather in Paris and 12*7")], ChatOptions(tools=(WEATHER_TOOL, CALCULATOR_TOOL), tool_choice="auto")))
+    calls: dict[int, dict] = {}
+    for event in events:
+        if isinstance(event, ToolCallDelta):
+            call = calls.setdefault(event.index, {"id": None, "name": None, "arguments": ""})
+            call["id"] = event.id or call["id"]
+            call["name"] = event.name or call["name"]
+            call["arguments"] += event.arguments
+    assert [(c["name"], c["arguments"].replace(" ", "")) for _, c in sorted(calls.items())] == [
+        ("get_weather", '{"city":"Paris"}'),
+        ("calculator", '{"expression":"12*7"}'),
+    ]
+    assert all(c["id"].startswith("call_") for c in calls.values()) and events[-1].finish_reason == "tool_calls"
+    image = ChatMessage("user", "What is this?", parts=({"type": "image_url", "image_url": {"url": red_png(), "detail": "low"}},))
+    text, _, _ = _events(backend, ChatOptions(model="local-chat"), [image])
+    assert "You attached a 4x4 PNG image, mostly red" in text
+    backend.close()

@@ -16,9 +16,8 @@ import pytest
 from localserver import RunningServer
 from portal.inference import ChatMessage, ChatOptions, ErrorKind, InferenceBackend, InferenceError, make_backend
 from portal.reply_stream import COMPLETE, ERROR, INCOMPLETE, STOPPED, ReplyOutcome, ReplyStream
-from portal.settings import build_connection, offline_connection
 from tests.chat.support import closed_port, throwaway_server, unique
-from tests.conftest import TEST_API_KEY, endpoint_for
+from tests.conftest import PREAMBLE_EVENTS, TEST_API_KEY, chat_connection, reply_requests
 
 
 @dataclass
@@ -49,14 +48,14 @@ def reply_stream(
 
 
 @pytest.fixture
-def backend(local_server: RunningServer, api: str) -> Iterator[InferenceBackend]:
-    backend = make_backend(offline_connection(local_server.url, api))
+def backend(local_server: RunningServer, chat_api: str) -> Iterator[InferenceBackend]:
+    backend = make_backend(chat_connection(local_server.url, chat_api))
     yield backend
     backend.close()
 
 
 def chat_requests(server: RunningServer, status: int | None = None) -> int:
-    return server.state.count("chat", status)
+    return reply_requests(server, status)
 
 
 # -- complete replies and metrics ---------------------------------------------------------------------
@@ -92,12 +91,17 @@ def test_complete_reply_carries_model_usage_and_timings(backend: InferenceBacken
     assert recorder.outcome is outcome
 
 
-def test_request_options_reach_the_server(backend: InferenceBackend) -> None:
-    stream, recorder = reply_stream(backend, unique("hello"), ChatOptions(max_tokens=3, seed=3))
-    deltas = list(stream)
-    assert "".join(deltas) == "I received: " + '"hello'  # seed 3 picks the fourth opening; 3 tokens only
-    assert recorder.outcome.finish_reason == "length"
-    assert recorder.outcome.usage.completion_tokens == 3
+def test_request_options_reach_the_server(backend: InferenceBackend, chat_api: str) -> None:
+    if chat_api == "responses":  # the Responses API has no seed, and max_output_tokens is at least 16
+        stream, recorder = reply_stream(backend, unique("hello /long 40"), ChatOptions(max_tokens=16))
+        assert len("".join(stream).split()) == 16
+        expected_tokens = 16
+    else:
+        stream, recorder = reply_stream(backend, unique("hello"), ChatOptions(max_tokens=3, seed=3))
+        assert "".join(stream) == "I received: " + '"hello'  # seed 3 picks the fourth opening; 3 tokens only
+        expected_tokens = 3
+    assert recorder.outcome.finish_reason == "length"  # the Responses API's `incomplete` (max_output_tokens)
+    assert recorder.outcome.usage.completion_tokens == expected_tokens
     assert recorder.outcome.status == COMPLETE
 
 
@@ -130,13 +134,13 @@ def test_close_before_reading_sends_no_request(backend: InferenceBackend, local_
     assert chat_requests(local_server) == before
 
 
-def test_cut_connection_is_incomplete_and_keeps_what_arrived(backend: InferenceBackend) -> None:
-    stream, recorder = reply_stream(backend, unique("/fault cut:5 cut me off"))
+def test_cut_connection_is_incomplete_and_keeps_what_arrived(backend: InferenceBackend, chat_api: str) -> None:
+    stream, recorder = reply_stream(backend, unique(f"/fault cut:{PREAMBLE_EVENTS[chat_api] + 4} cut me off"))
     deltas = list(stream)
 
     outcome = recorder.outcome
     assert outcome.status == INCOMPLETE
-    # Five events got through: the role chunk and four one-word tokens.
+    # The events before the first word and four one-word tokens got through.
     assert len(deltas) == 4
     assert outcome.content == "".join(deltas) == 'You said: "cut me'
     assert outcome.error is not None and outcome.error.kind == ErrorKind.STREAM_CUT
@@ -231,10 +235,9 @@ def test_content_filter_is_reported_and_not_retried(backend: InferenceBackend) -
     assert recorder.waits == []
 
 
-def test_wrong_api_key_is_an_auth_error(keyed_server: RunningServer, api: str) -> None:
-    endpoint = endpoint_for(keyed_server, api)
-    wrong = make_backend(build_connection("keyed", {"endpoint": endpoint, "api_key": "not-the-key", "chat_model": "local-chat"}))
-    right = make_backend(build_connection("keyed", {"endpoint": endpoint, "api_key": TEST_API_KEY, "chat_model": "local-chat"}))
+def test_wrong_api_key_is_an_auth_error(keyed_server: RunningServer, chat_api: str) -> None:
+    wrong = make_backend(chat_connection(keyed_server.url, chat_api, api_key="not-the-key"))
+    right = make_backend(chat_connection(keyed_server.url, chat_api, api_key=TEST_API_KEY))
     try:
         stream, recorder = reply_stream(wrong, unique("let me in"), max_retries=3)
         assert list(stream) == []
@@ -254,8 +257,8 @@ def test_wrong_api_key_is_an_auth_error(keyed_server: RunningServer, api: str) -
         right.close()
 
 
-def test_connection_refused_is_a_connection_error(api: str) -> None:
-    backend = make_backend(offline_connection(f"http://127.0.0.1:{closed_port()}", api))
+def test_connection_refused_is_a_connection_error(chat_api: str) -> None:
+    backend = make_backend(chat_connection(f"http://127.0.0.1:{closed_port()}", chat_api))
     try:
         stream, recorder = reply_stream(backend, "anyone there?", max_retries=3)
         assert list(stream) == []
@@ -269,9 +272,9 @@ def test_connection_refused_is_a_connection_error(api: str) -> None:
     assert recorder.waits == []
 
 
-def test_read_timeout_is_a_timeout_error(api: str) -> None:
+def test_read_timeout_is_a_timeout_error(chat_api: str) -> None:
     with throwaway_server() as server:
-        backend = make_backend(offline_connection(server.url, api), read_timeout_seconds=1)
+        backend = make_backend(chat_connection(server.url, chat_api), read_timeout_seconds=1)
         try:
             stream, recorder = reply_stream(backend, unique("/fault hang:5 take your time"), max_retries=3)
             started = time.monotonic()

@@ -47,6 +47,18 @@ CASES = (
     Example("parsing_stream.py", ('{"steps":', "answer: ", "ParsedChatCompletion")),
     Example("parsing_tools.py", ("ParsedFunction(", "Table.orders")),
     Example("parsing_tools_stream.py", ("FunctionToolCallArgumentsDeltaEvent", "FunctionToolCallArgumentsDoneEvent", "get_weather")),
+    # -- the Responses API
+    Example("responses/streaming.py", ("ResponseTextDeltaEvent(", "ResponseTextDoneEvent(", "ParsedResponse(", "type='json_schema'")),
+    Example(
+        "responses/streaming_tools.py",
+        ("ResponseCreatedEvent(", "ResponseOutputItemAddedEvent(", "ResponseFunctionCallArgumentsDeltaEvent(", "ResponseCompletedEvent("),
+    ),
+    Example("responses/structured_outputs.py", ("MathResponse(", "answer: ", "MathResponse(", "answer: ")),
+    Example("responses/structured_outputs_tools.py", ("ParsedResponse", "table name: Table.orders")),
+    Example("responses/background.py", ("ResponseTextDeltaEvent(", "Interrupted. Continuing...", "ResponseTextDeltaEvent(", "ResponseTextDoneEvent(")),
+    Example("responses/background_async.py", ("ResponseTextDeltaEvent(", "Interrupted. Continuing...", "ResponseTextDoneEvent(")),
+    Example("responses/background_streaming.py", ("Interrupted. Continuing...", "ResponseTextDoneEvent(", "ParsedResponse(")),
+    Example("responses/background_streaming_async.py", ("Interrupted. Continuing...", "ResponseTextDoneEvent(")),
 )
 
 
@@ -64,6 +76,21 @@ EXCLUDED = (
         "APIConnectionError",
     ),
     Excluded(
+        "responses/multi_agent_streaming.py",
+        "uses the beta `multi_agent` parameter (client.beta.responses), which the local server does not implement",
+        "Unrecognized request argument supplied: multi_agent",
+    ),
+    Excluded(
+        "responses/websocket.py",
+        "uses the Responses API's WebSocket mode, which the local server does not serve",
+        "server rejected WebSocket connection",
+    ),
+    Excluded(
+        "responses/multi_agent_websocket.py",
+        "uses the beta multi-agent mode over the Responses API's WebSocket mode, which the local server does not serve",
+        "server rejected WebSocket connection",
+    ),
+    Excluded(
         "azure_ad.py",
         "hard-codes its endpoint (https://my-resource.openai.azure.com) and uses Entra ID only; there is no network here",
         "APIConnectionError",
@@ -74,10 +101,11 @@ EXCLUDED = (
 def _run(script: str, server: LocalServer) -> subprocess.CompletedProcess[str]:
     env = base_env()
     env.update(OPENAI_BASE_URL=f"{server.base}/openai/v1", OPENAI_API_KEY=server.key, AZURE_OPENAI_API_KEY=server.key)
+    path = EXAMPLES / script
     return subprocess.run(
-        [sys.executable, str(EXAMPLES / script)],
+        [sys.executable, str(path)],
         env=env,
-        cwd=EXAMPLES,
+        cwd=path.parent,
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -103,7 +131,7 @@ def test_excluded_example_fails_for_the_stated_reason(excluded: Excluded, local_
 
 
 def test_every_copied_example_is_run_or_excluded() -> None:
-    copied = {path.name for path in EXAMPLES.glob("*.py")}
+    copied = {path.relative_to(EXAMPLES).as_posix() for path in EXAMPLES.rglob("*.py") if path.name != "__init__.py"}
     assert copied == {c.script for c in CASES} | {e.script for e in EXCLUDED}
 
 
