@@ -361,12 +361,12 @@ class OpenAIBackend:
                 raise
             yield from self._stream_responses(model, messages, options)
             return
-        finish_reason = model = None
+        finish_reason = answered_by = None
         usage: Usage | None = None
         thinking = ThinkSplitter()  # DeepSeek-R1 and others may answer `<think>...</think>` first
         try:
             for chunk in stream:
-                model = chunk.model or model
+                answered_by = chunk.model or answered_by
                 if chunk.usage is not None:
                     usage = _usage(chunk.usage)
                 for choice in chunk.choices:
@@ -402,7 +402,7 @@ class OpenAIBackend:
             yield ReasoningDelta(reasoning)
         if answer:
             yield TextDelta(answer)
-        yield StreamEnd(finish_reason=finish_reason, model=model, usage=usage)
+        yield StreamEnd(finish_reason=finish_reason, model=answered_by, usage=usage)
 
     def complete_chat(self, messages: Sequence[ChatMessage], options: ChatOptions) -> ChatReply:
         model = self._chat_model(options.model)
