@@ -233,7 +233,8 @@ def test_a_file_that_is_not_what_it_claims_is_refused_and_the_text_still_goes(po
     files = [("notes.png", b"my notes, not a picture", "image/png"), ("fake.wav", b"not audio either", "audio/wav")]
     app = send(open_app(), "see my files", files)
 
-    assert [t.value for t in app.toast] == [
+    # Still on screen after the rerun that follows the reply (components/notices.py).
+    assert [e.value for e in app.error] == [
         "Not attached: notes.png is not a readable image (PNG, JPEG, GIF or WebP). Your text was sent without it.",
         "Not attached: fake.wav is not a WAV file. Your text was sent without it.",
     ]
