@@ -3,7 +3,8 @@
 import streamlit as st
 import streamlit.delta_generator
 
-from components import auth
+from components import auth, notices
+from components.chrome import FAVICON, page_chrome
 from components.connection import backend_banner, connection_picker
 from components.resources import settle_memory
 
@@ -12,7 +13,9 @@ from components.resources import settle_memory
 # first page a new process serves, benchmark 6). This file only ever runs under `streamlit run`.
 streamlit.delta_generator._use_warning_has_been_displayed = True
 
-st.set_page_config(page_title="Azure AI Foundry portal", page_icon=":material/hub:", layout="wide")
+# A local favicon: a Material icon or emoji here would be fetched from a font CDN (nothing may be).
+st.set_page_config(page_title="Azure AI Foundry portal", page_icon=str(FAVICON), layout="wide")
+page_chrome()
 
 if auth.sign_in_required():  # [auth] in secrets.toml and nobody signed in: no page, no data, only st.login
     st.navigation([st.Page(auth.sign_in_screen, title="Sign in", icon=":material/login:")]).run()
@@ -24,8 +27,10 @@ pages = [
     st.Page("pages/model_info.py", title="Model info", icon=":material/info:"),
 ]
 navigation = st.navigation(pages)
+notices.start_run()
 auth.account_box()
 connection_picker()
 backend_banner()
+notices.show_remembered()
 navigation.run()
 settle_memory(navigation.title)  # after a page's first run: keeps Streamlit's per-run garbage collection cheap

@@ -16,11 +16,12 @@ owner at all: `current_owner()` raises instead of falling back to the anonymous 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
+
+from portal.markdown_text import escape_markdown
 
 ANONYMOUS_OWNER = ""
 OWNER_PREFIX = "oidc"
@@ -93,10 +94,6 @@ def display_name() -> str:
     return "signed in"
 
 
-def _escape_markdown(text: str) -> str:
-    """The name comes from the identity provider: show it as text, never as markdown or a link."""
-    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", text)
-
 
 def sign_in_required() -> bool:
     """True when the router must show the sign-in screen instead of the pages."""
@@ -133,6 +130,7 @@ def account_box() -> None:
             st.logout()
         st.stop()
     with st.sidebar:
-        st.caption(f"Signed in as **{_escape_markdown(display_name())}**")
+        name = escape_markdown(display_name())  # from the identity provider: text, never Markdown
+        st.caption(f"Signed in as **{name}**")
         if st.button("Sign out", key="sign_out", icon=":material/logout:", width="stretch"):
             st.logout()

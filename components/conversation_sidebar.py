@@ -1,91 +1,77 @@
-"""The conversation list: newest first with paging, search, new chat, rename and delete with confirmation."""
+"""The conversation list: New chat, search as you type, date groups, and a menu on every row (rename in
+place, pin, export, delete)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import streamlit as st
 
 from portal.chat_service import ChatService
+from portal.conversation_groups import grouped, zone
+from portal.markdown_text import escape_markdown
 from storage.records import ConversationRecord
 
 from . import state
+from .chat_actions import conversation_menu_options, on_conversation_menu, save_title
+from .conversation_nav import open_conversation
 
 PAGE_SIZE = 15
 
 
-def open_conversation(conversation_id: str | None) -> None:
-    if conversation_id:
-        st.query_params[state.CONVERSATION_QUERY_PARAM] = conversation_id
-        st.session_state[state.OPEN_CONVERSATION] = conversation_id
-    else:
-        st.query_params.pop(state.CONVERSATION_QUERY_PARAM, None)
-        st.session_state.pop(state.OPEN_CONVERSATION, None)
-    st.session_state.pop(state.EDITING, None)
+def _reset_list() -> None:
+    st.session_state[state.SIDEBAR_SHOWN] = PAGE_SIZE
 
 
-def requested_conversation_id() -> str | None:
-    """The conversation in the URL; coming back from another page (which drops the URL's
-    query), the one this session had open."""
-    conversation_id = st.query_params.get(state.CONVERSATION_QUERY_PARAM)
-    if conversation_id is None and (remembered := st.session_state.get(state.OPEN_CONVERSATION)):
-        st.query_params[state.CONVERSATION_QUERY_PARAM] = remembered
-        return remembered
-    if conversation_id:
-        st.session_state[state.OPEN_CONVERSATION] = conversation_id
-    return conversation_id
+def _show_more() -> None:
+    st.session_state[state.SIDEBAR_SHOWN] = st.session_state.get(state.SIDEBAR_SHOWN, PAGE_SIZE) + PAGE_SIZE
 
 
-def _reset_page() -> None:
-    st.session_state[state.SIDEBAR_PAGE] = 0
+def new_chat_button(where=st.sidebar, key: str = "new_chat", label: str = "New chat") -> None:
+    where.button(label, icon=":material/edit_square:", key=key, width="stretch" if label else "content", on_click=open_conversation, args=(None,))
 
 
 def conversation_sidebar(service: ChatService, current: ConversationRecord | None) -> None:
     sidebar = st.sidebar
-    sidebar.button("New chat", icon=":material/add:", width="stretch", on_click=open_conversation, args=(None,))
-    search = sidebar.text_input("Search conversations", key=state.SIDEBAR_SEARCH, on_change=_reset_page, placeholder="title or message text")
-    page_number = st.session_state.get(state.SIDEBAR_PAGE, 0)
-    page = service.list_conversations(limit=PAGE_SIZE, offset=page_number * PAGE_SIZE, search=search)
+    new_chat_button()
+    search = sidebar.text_input(
+        "Search conversations", key=state.SIDEBAR_SEARCH, on_change=_reset_list, placeholder="Search titles and messages",
+        type="search", live=True, label_visibility="collapsed", icon=":material/search:",
+    )
+    shown = st.session_state.get(state.SIDEBAR_SHOWN, PAGE_SIZE)
+    page = service.list_conversations(limit=shown, offset=0, search=search or None)
     if not page.items:
-        sidebar.caption("No conversations match." if search else "No conversations yet.")
-    for conversation in page.items:
-        is_current = current is not None and conversation.id == current.id
-        sidebar.button(
-            conversation.title,
-            key=f"open_{conversation.id}",
-            type="primary" if is_current else "secondary",
-            width="stretch",
-            on_click=open_conversation,
-            args=(conversation.id,),
-        )
-    newer, older = sidebar.columns(2)
-    if page_number > 0 and newer.button("Newer", key="page_newer"):
-        st.session_state[state.SIDEBAR_PAGE] = page_number - 1
-        st.rerun()
-    if page.has_more and older.button("Older", key="page_older"):
-        st.session_state[state.SIDEBAR_PAGE] = page_number + 1
-        st.rerun()
-    if current is not None:
-        _manage(service, current)
-
-
-def _manage(service: ChatService, current: ConversationRecord) -> None:
-    with st.sidebar.expander("This conversation", icon=":material/edit:"):
-        title = st.text_input("Title", value=current.title, key=f"title_{current.id}", max_chars=200)
-        if st.button("Rename", key=f"rename_{current.id}") and title.strip() and title != current.title:
-            service.rename(current.id, title)
-            st.rerun()
-        confirm_key = f"{state.CONFIRM_DELETE}_{current.id}"
-        if not st.session_state.get(confirm_key):
-            if st.button("Delete…", key=f"delete_{current.id}", icon=":material/delete:"):
-                st.session_state[confirm_key] = True
-                st.rerun()
+        if search:
+            sidebar.caption(f"No conversation matches “{escape_markdown(search)}”. Try another word, or clear the search.")
         else:
-            st.warning("Delete this conversation and all its messages? This cannot be undone.")
-            yes, no = st.columns(2)
-            if yes.button("Delete", key=f"delete_yes_{current.id}", type="primary"):
-                service.delete(current.id)
-                st.session_state.pop(confirm_key, None)
-                open_conversation(None)
-                st.rerun()
-            if no.button("Cancel", key=f"delete_no_{current.id}"):
-                st.session_state.pop(confirm_key, None)
-                st.rerun()
+            sidebar.caption("No conversations yet. Type a message in the box below to start one; it is saved here.")
+    groups = [("Results", list(page.items))] if search else grouped(page.items, datetime.now(UTC), zone(st.context.timezone))
+    for name, items in groups:
+        sidebar.html(f'<p class="portal-group" role="heading" aria-level="2">{name}</p>')
+        for conversation in items:
+            _row(service, conversation, current is not None and conversation.id == current.id)
+    if page.has_more:
+        sidebar.button("Show more", key="conv_more", icon=":material/expand_more:", type="tertiary", on_click=_show_more)
+
+
+
+def _row(service: ChatService, conversation: ConversationRecord, is_current: bool) -> None:
+    cid = conversation.id
+    if st.session_state.get(state.RENAMING) == cid:
+        key = f"title_{cid}"
+        st.sidebar.text_input(
+            "New title (Enter saves)", value=conversation.title, key=key, max_chars=200,
+            on_change=save_title, args=(service, cid, key),
+        )
+        return
+    marker = "current" if is_current else "open"
+    with st.sidebar.container(horizontal=True, key=f"conv_row_{cid}", vertical_alignment="center", gap=None, wrap=False):
+        st.button(
+            escape_markdown(conversation.title), key=f"conv_title_{marker}_{cid}", type="tertiary", width="stretch",
+            icon=":material/push_pin:" if conversation.pinned else None, on_click=open_conversation, args=(cid,),
+        )
+        menu_key = f"conv_menu_{cid}"
+        st.menu_button(
+            "Conversation actions", conversation_menu_options(conversation), key=menu_key, type="tertiary",
+            icon=":material/more_horiz:", on_click=on_conversation_menu, args=(service, conversation, menu_key),
+        )

@@ -1,52 +1,72 @@
-"""How one stored message looks: text as markdown (never raw HTML), tool calls, metrics, a status marker."""
+"""How one turn looks: the user's text as typed, or the model's answer (Markdown, never raw HTML) with
+its thinking, tool chips, status marker and one stats line; then one row of actions under it."""
 
 from __future__ import annotations
 
+import html
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
 
 from portal.response_formats import check_reply
 from portal.safe_markdown import neutralize_links
-from storage.records import MessageRecord
+from portal.turns import ASSISTANT, USER, Turn, parts_of
+from storage.records import MessageRecord, Siblings
 
+from .chrome import screen_reader_text
+
+# One sentence on what happened and what to do. An error's own text (portal/inference/errors.py) says
+# both for errors, so an error shows that text alone.
 STATUS_MARKERS = {
-    "stopped": ("⏹ Stopped by you; the partial reply is kept.", "warning"),
-    "error": ("The request failed.", "error"),
-    "incomplete": ("⚠ Incomplete: the reply ended before the model finished.", "warning"),
-    "streaming": ("Still streaming…", "info"),
+    "stopped": ("Stopped by you; the partial reply is kept. Regenerate for a full one.", "warning"),
+    "interrupted": ("Interrupted: the page was closed before the reply finished; what arrived is kept.", "warning"),
+    "incomplete": ("Incomplete: the app stopped before the reply finished; what arrived is kept.", "warning"),
+    "error": ("The request failed. Regenerate to try again.", "error"),
+    "streaming": ("Still being written in another tab or session; reload to see the rest.", "info"),
 }
+AUTHORS = {USER: ("user", "You said:"), ASSISTANT: ("assistant", "The model said:"), "system": ("assistant", "System message:")}
 
 
-def metrics_line(message: MessageRecord) -> str:
-    pieces = []
-    if message.model:
-        pieces.append(f"`{message.model}`")
-    if message.prompt_tokens is not None or message.completion_tokens is not None:
-        tokens = f"{message.prompt_tokens or 0} prompt + {message.completion_tokens or 0} completion tokens"
-        reasoning_tokens = _parts(message).get("reasoning_tokens")
-        if reasoning_tokens:
-            tokens += f" ({reasoning_tokens} reasoning)"
-        pieces.append(tokens)
-    if message.time_to_first_token_ms is not None:
-        pieces.append(f"first token {message.time_to_first_token_ms:,.0f} ms")
-    if message.total_time_ms is not None:
-        pieces.append(f"total {message.total_time_ms / 1000:,.2f} s")
-    if message.completion_tokens and message.total_time_ms and message.time_to_first_token_ms is not None:
-        generating = (message.total_time_ms - message.time_to_first_token_ms) / 1000
-        if generating > 0:
-            pieces.append(f"{message.completion_tokens / generating:,.1f} tokens/s")
-    if message.finish_reason:
-        pieces.append(f"finish: {message.finish_reason}")
-    return " · ".join(pieces)
+@dataclass
+class TurnActions:
+    """What the row under a turn can do; None of it while a reply streams."""
+
+    siblings: dict[int, Siblings]
+    on_edit: Callable[[MessageRecord], None]
+    on_regenerate: Callable[[MessageRecord], None]
+    on_switch: Callable[[int], None]
+    edit_form: Callable[[MessageRecord], None]
+    editing: int | None = None
 
 
-def _parts(message: MessageRecord) -> dict:
-    return message.parts if isinstance(message.parts, dict) else {}
+def status_marker(message: MessageRecord) -> tuple[str, str] | None:
+    """(text, level) for a reply that did not complete; None for a complete one."""
+    if message.status not in STATUS_MARKERS:
+        return None
+    text, level = STATUS_MARKERS[message.status]
+    if message.error and message.status in ("error", "incomplete"):
+        return message.error, level  # the error's own sentence and what to do
+    return text, level
+
+
+def user_text(text: str) -> None:
+    """The user's words exactly as typed: line breaks and spacing kept, nothing interpreted."""
+    st.html(f'<p class="portal-user-text">{html.escape(text)}</p>')
+
+
+def copy_button(text: str, label: str = "Copy") -> None:
+    """A button the page script answers (no rerun): puts `text` on the clipboard."""
+    st.html(
+        f'<button type="button" class="portal-copy" aria-label="{html.escape(label)} to the clipboard" '
+        f'data-copy="{html.escape(text, quote=True)}"><span class="portal-copy-label">{html.escape(label)}</span></button>',
+        width="content",
+    )
 
 
 def _attachments(message: MessageRecord) -> None:
-    for attachment in _parts(message).get("attachments") or []:
+    for attachment in parts_of(message).get("attachments") or []:
         url = (attachment.get("image_url") or {}).get("url")
         if url and url.startswith("data:image/"):
             st.image(url, width=240, caption=attachment.get("name"))
@@ -72,44 +92,107 @@ def _structured(message: MessageRecord) -> bool:
     return True
 
 
-def _tool_result(message: MessageRecord) -> None:
-    parts = _parts(message)
-    icon = ":material/build:" if parts.get("ok", True) else ":material/error:"
-    duration = parts.get("duration_ms")
-    label = f"{parts.get('name', 'tool')}({parts.get('arguments', '')})" + (f" · {duration:,.0f} ms" if duration is not None else "")
-    with st.expander(label, icon=icon):
+def tool_chip(name: str, arguments: str, content: str, ok: bool, duration_ms: float | None) -> None:
+    """A compact chip for one tool call; it opens to the arguments, the result and the time."""
+    timing = f" · {duration_ms:,.0f} ms" if duration_ms is not None else ""
+    with st.popover(f"{name}{timing}", icon=":material/build:" if ok else ":material/error:"):
         st.caption("Arguments")
-        st.code(parts.get("arguments", ""), language="json")
-        st.caption("Result" if parts.get("ok", True) else "Error returned to the model")
-        st.code(message.content, language="json")
+        st.code(arguments or "{}", language="json", wrap_lines=True)
+        st.caption("Result" if ok else "Error returned to the model")
+        st.code(content, language="json", wrap_lines=True)
 
 
-def render_message(message: MessageRecord) -> None:
-    role = "user" if message.role == "user" else "assistant"
-    with st.chat_message(role):
-        if message.role == "tool":
-            _tool_result(message)
-            return
-        reasoning = _parts(message).get("reasoning")
-        if reasoning:
-            tokens = _parts(message).get("reasoning_tokens")
-            label = f"Thinking · {tokens} tokens" if tokens else "Thinking"
-            with st.expander(label, icon=":material/psychology:"):
-                st.markdown(neutralize_links(str(reasoning)))
-        if message.content and not _structured(message):
-            st.markdown(neutralize_links(message.content))  # never HTML; only http(s)/mailto links stay clickable
-        calls = _parts(message).get("tool_calls") or []
-        if calls:
-            st.caption("Calling " + ", ".join(f"`{c.get('name')}`" for c in calls))
-        _attachments(message)
-        if message.status in STATUS_MARKERS:
-            text, level = STATUS_MARKERS[message.status]
-            detail = f" {message.error}" if message.error else ""
-            getattr(st, level)(text + detail)
-        if message.role == "assistant":
-            sent = (message.params or {}).get("context_messages_sent")
-            if sent is not None:
-                st.caption(f"Only the latest {sent} messages were sent: the conversation exceeds the context budget.")
-            line = metrics_line(message)
-            if line:
-                st.caption(line)
+def _tool_chips(results: list[MessageRecord]) -> None:
+    with st.container(horizontal=True, gap="small"):
+        for result in results:
+            parts = parts_of(result)
+            tool_chip(str(parts.get("name", "tool")), str(parts.get("arguments", "")), result.content, parts.get("ok", True), parts.get("duration_ms"))
+
+
+def _thinking(message: MessageRecord) -> None:
+    reasoning = parts_of(message).get("reasoning")
+    if reasoning:
+        tokens = parts_of(message).get("reasoning_tokens")
+        with st.expander(f"Thinking · {tokens} tokens" if tokens else "Thinking", icon=":material/psychology:"):
+            st.markdown(neutralize_links(str(reasoning)))
+
+
+def _assistant_body(turn: Turn) -> None:
+    messages = list(turn.messages)
+    index = 0
+    while index < len(messages):
+        message = messages[index]
+        index += 1
+        if message.role == "tool":  # tool results without their call in view (the window starts mid-turn)
+            results = [message]
+        else:
+            _thinking(message)
+            if message.content and not _structured(message):
+                st.markdown(neutralize_links(message.content))  # never HTML; only http(s)/mailto links stay clickable
+            results = []
+        while index < len(messages) and messages[index].role == "tool":
+            results.append(messages[index])
+            index += 1
+        if results:
+            _tool_chips(results)
+    marker = status_marker(turn.last)
+    if marker is not None:
+        getattr(st, marker[1])(marker[0])
+    sent = (turn.last.params or {}).get("context_messages_sent")
+    if sent is not None:
+        st.caption(f"Only the latest {sent} messages were sent: the conversation exceeds the context budget.")
+    line = turn.stats().line()
+    if line:
+        st.caption(line)
+
+
+def render_turn(turn: Turn, actions: TurnActions | None) -> None:
+    avatar, said = AUTHORS.get(turn.role, AUTHORS[ASSISTANT])
+    with st.chat_message(avatar):
+        screen_reader_text(said)
+        if turn.role == USER:
+            if actions is not None and actions.editing == turn.first.id:
+                actions.edit_form(turn.first)
+                return
+            if turn.first.content:
+                user_text(turn.first.content)
+            _attachments(turn.first)
+        else:
+            _assistant_body(turn)
+        if actions is not None:
+            _action_row(turn, actions)
+
+
+def _action_row(turn: Turn, actions: TurnActions) -> None:
+    first = turn.first
+    with st.container(horizontal=True, gap=None, key=f"act_{first.id}", vertical_alignment="center", wrap=False):
+        text = turn.copy_text()
+        if text:
+            copy_button(text)
+        if turn.role == USER:
+            st.button(
+                "Edit", key=f"edit_{first.id}", icon=":material/edit:", type="tertiary", on_click=actions.on_edit, args=(first,),
+                help="Edit this message and send it again; the current version stays one click away",
+            )
+        elif turn.role == ASSISTANT and first.role == "assistant" and first.status != "streaming":
+            st.button(
+                "Regenerate", key=f"regen_{first.id}", icon=":material/refresh:", type="tertiary", on_click=actions.on_regenerate,
+                args=(first,), help="Ask for another reply; this one stays one click away",
+            )
+        switch = actions.siblings.get(first.id)
+        if switch is not None:
+            _branch_switch(first, switch, actions.on_switch, "edit" if turn.role == USER else "reply")
+
+
+def _branch_switch(message: MessageRecord, switch: Siblings, on_switch: Callable[[int], None], noun: str) -> None:
+    """‹ 2 / 3 ›: the other versions of this message (edits of a question, replies to it)."""
+    with st.container(horizontal=True, gap=None, key=f"iconly_branch_{message.id}", width="content", vertical_alignment="center"):
+        st.button(
+            f"Previous {noun}", key=f"prev_{message.id}", icon=":material/chevron_left:", type="tertiary",
+            disabled=switch.index == 0, on_click=on_switch, args=(switch.ids[max(0, switch.index - 1)],),
+        )
+        st.html(f'<span class="portal-branch" aria-label="Version {switch.index + 1} of {switch.count}">{switch.index + 1} / {switch.count}</span>', width="content")
+        st.button(
+            f"Next {noun}", key=f"next_{message.id}", icon=":material/chevron_right:", type="tertiary",
+            disabled=switch.index == switch.count - 1, on_click=on_switch, args=(switch.ids[min(switch.count - 1, switch.index + 1)],),
+        )

@@ -1,8 +1,8 @@
-"""Messages that must outlive the rerun that follows a streamed reply (an attachment refused while the
-message was sent): remembered in the session, shown once in the next run.
+"""Messages that must outlive a rerun (an attachment refused while the message was sent, an edit that
+was empty, a connection just saved): remembered in the session, shown once at the top of the next run.
 
-`start_run()` at the top of the page takes what earlier runs remembered; what this run remembers waits
-for the next one (this run shows its own messages where they happen).
+`start_run()` (the router, first thing) takes what earlier runs and this run's callbacks remembered;
+`show_remembered()` draws it. What a run remembers after that waits for the next run.
 """
 
 from __future__ import annotations
@@ -12,10 +12,15 @@ import streamlit as st
 from . import state
 
 _NEXT = state.NOTICE + "_next"
+ERROR, SUCCESS = "error", "success"
 
 
 def remember(message: str) -> None:
-    st.session_state.setdefault(_NEXT, []).append(message)
+    st.session_state.setdefault(_NEXT, []).append((ERROR, message))
+
+
+def remember_success(message: str) -> None:
+    st.session_state.setdefault(_NEXT, []).append((SUCCESS, message))
 
 
 def start_run() -> None:
@@ -23,6 +28,9 @@ def start_run() -> None:
 
 
 def show_remembered() -> None:
-    """Show (once) what the previous run remembered."""
-    for message in st.session_state.pop(state.NOTICE, []):
-        st.error(message, icon=":material/error:")
+    """Show (once) what was remembered for this run."""
+    for level, message in st.session_state.pop(state.NOTICE, []):
+        if level == SUCCESS:
+            st.success(message, icon=":material/check_circle:")
+        else:
+            st.error(message, icon=":material/error:")

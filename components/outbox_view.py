@@ -12,7 +12,9 @@ from portal.chat_service import EmptyMessage, MessageTooLong, clean_user_text
 from portal.outbox import DatabaseUnavailable, Outbox
 from portal.safe_markdown import neutralize_links
 
+from .chrome import screen_reader_text
 from .database_notice import HEADLINE, show_unreachable
+from .message_view import user_text
 from .uploads import prepare_uploads
 
 PENDING_MARK = ":material/schedule: pending: not saved yet"
@@ -45,8 +47,9 @@ def render_pending(outbox: Outbox) -> None:
     """Messages and finished replies not stored yet, with their text, marked as pending."""
     for pending in outbox.messages:
         with st.chat_message("user"):
+            screen_reader_text("You said:")
             if pending.text:
-                st.markdown(neutralize_links(pending.text))
+                user_text(pending.text)
             names = [str(a.get("name", "attachment")) for a in pending.attachments]
             if names:
                 st.caption("Attached: " + ", ".join(names))

@@ -1,4 +1,6 @@
-"""Streaming one assistant turn into the page: text as it arrives, tool calls as collapsible blocks."""
+"""Streaming one assistant turn into the page: text as it arrives, tool calls as chips. When the stream
+ends (complete, error, cut) the page reruns and draws the turn's final state with its actions; after a
+Stop the page script asks for that rerun (components/assets/portal.js)."""
 
 from __future__ import annotations
 
@@ -9,20 +11,36 @@ import streamlit as st
 from portal.chat_service import ChatService, PreparedReply, ToolStep
 from portal.chat_settings import ChatSettings
 from portal.outbox import DatabaseUnavailable, Outbox
+from portal.reply_stream import INTERRUPTED, STOPPED
 from portal.safe_markdown import neutralize_links, safe_stream
 from portal.stream_pacing import paced
-from portal.tools import ToolResult
 
 from . import resources
+from .chrome import screen_reader_text
+from .message_view import tool_chip
+
+PAGE_GONE_GRACE_SECONDS = 0.2  # a closed tab stops the script a moment before its session is dropped
 
 
-def tool_block(result: ToolResult) -> None:
-    icon = ":material/build:" if result.ok else ":material/error:"
-    with st.expander(f"{result.name}({result.arguments}) · {result.duration_ms:,.0f} ms", icon=icon):
-        st.caption("Arguments")
-        st.code(result.arguments, language="json")
-        st.caption("Result" if result.ok else "Error returned to the model")
-        st.code(result.content, language="json")
+def page_closed(grace_seconds: float = PAGE_GONE_GRACE_SECONDS) -> bool:
+    """True when this run's browser tab went away (closed or navigated off) rather than pressing Stop.
+
+    Both stop the script the same way; a closed tab's session leaves the runtime's active sessions
+    right after (streamlit/runtime/websocket_session_manager.py: disconnect_session)."""
+    from streamlit.runtime import Runtime, exists
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not exists():
+        return False
+    runtime = Runtime.instance()
+    deadline = time.monotonic() + grace_seconds
+    while True:
+        if not runtime.is_active_session(ctx.session_id):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
 
 
 THINKING_REFRESH_SECONDS = 0.1  # how often the live Thinking block is redrawn while reasoning streams
@@ -75,10 +93,11 @@ def stream_turn(service: ChatService, conversation_id: str, settings: ChatSettin
     max_retries = resources.get_settings().max_rate_limit_retries
     started = False
     with st.chat_message("assistant"):
+        screen_reader_text("The model said:")
         notice = st.empty()
 
         def on_wait(seconds: float, attempt: int, error) -> None:
-            notice.info(f"{error.message}. Retrying in {_seconds(seconds)} (attempt {attempt} of {max_retries})…")
+            notice.info(f"{error.headline}. Retrying in {_seconds(seconds)} (attempt {attempt} of {max_retries})…")
 
         thinking = ThinkingBlock()
         steps = service.turn(
@@ -98,8 +117,9 @@ def stream_turn(service: ChatService, conversation_id: str, settings: ChatSettin
 
 def _show_step(step: PreparedReply | ToolStep, thinking: ThinkingBlock) -> None:
     if isinstance(step, ToolStep):
-        for result in step.results:
-            tool_block(result)
+        with st.container(horizontal=True, gap="small"):
+            for result in step.results:
+                tool_chip(result.name, result.arguments, result.content, result.ok, result.duration_ms)
         return
     if step.context.truncated:
         st.caption(
@@ -120,4 +140,6 @@ def _show_step(step: PreparedReply | ToolStep, thinking: ThinkingBlock) -> None:
     try:
         st.write_stream(safe_stream(answer()))
     finally:
-        step.stream.close()  # a stop or closed tab lands here: the partial text is saved as "stopped"
+        # Stop, or a closed tab, lands here: the partial text is saved as "stopped" or "interrupted".
+        if step.stream.outcome is None:
+            step.stream.close(INTERRUPTED if page_closed() else STOPPED)

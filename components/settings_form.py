@@ -1,4 +1,5 @@
-"""The chat settings form: system prompt presets, model, sampling parameters. Returns ChatSettings."""
+"""The chat settings panel (opened from the top of the chat): model, system prompt and presets,
+reasoning, sampling parameters, tools and response format, in three tabs. Returns ChatSettings."""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ def _parse_stop(raw: str) -> tuple[str, ...]:
 
 
 def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> ChatSettings:
-    """Widgets keyed by `scope` (the conversation id) so each conversation keeps its own values."""
-    with st.sidebar.expander("Chat settings", icon=":material/tune:"):
+    """Widgets keyed by `scope` (the conversation id) so each conversation keeps its own values; drawn
+    where the caller is (the settings popover)."""
+    model_tab, parameters_tab, tools_tab = st.tabs(["Model and prompt", "Parameters", "Tools and output"])
+    with model_tab:
         preset_names = list(SYSTEM_PROMPT_PRESETS)
         preset = st.selectbox("System prompt preset", ["Custom"] + preset_names, key=f"preset_{scope}")
         prompt_key = f"system_{scope}"
@@ -43,7 +46,7 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
         if preset != "Custom" and st.session_state.get(f"applied_{scope}") != preset:
             st.session_state[prompt_key] = SYSTEM_PROMPT_PRESETS[preset]
             st.session_state[f"applied_{scope}"] = preset
-        system_prompt = st.text_area("System prompt", key=prompt_key, height=100)
+        system_prompt = st.text_area("System prompt", key=prompt_key, height=140)
         as_developer = st.toggle(
             "Send as developer message", value=stored.system_role == "developer", key=f"dev_{scope}",
             help="For reasoning models that expect a `developer` message instead of `system`.",
@@ -64,6 +67,7 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
                 "block. Chat completions have none.",
             )
             reasoning_summary = None if summary == NO_SUMMARY else summary
+    with parameters_tab:
         st.caption("Empty fields use the connection's defaults.")
         left, right = st.columns(2)
         temperature = left.number_input("Temperature", 0.0, 2.0, value=stored.temperature, step=0.1, key=f"temp_{scope}", placeholder="default")
@@ -73,7 +77,8 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
         presence = left.number_input("Presence penalty", -2.0, 2.0, value=stored.presence_penalty, step=0.1, key=f"pres_{scope}", placeholder="default")
         frequency = right.number_input("Frequency penalty", -2.0, 2.0, value=stored.frequency_penalty, step=0.1, key=f"freq_{scope}", placeholder="default")
         stop = st.text_input("Stop sequences (comma separated, up to 4)", value=", ".join(stored.stop), key=f"stop_{scope}")
-    tools, response_format, image_detail = _capabilities_form(stored, scope)
+    with tools_tab:
+        tools, response_format, image_detail = _capabilities_form(stored, scope)
     return stored.with_changes(
         tools=tools,
         response_format=response_format,
@@ -120,36 +125,35 @@ def model_picker(current: str | None, connection: Connection, scope: str) -> str
 
 
 def _capabilities_form(stored: ChatSettings, scope: str) -> tuple[tuple[str, ...], dict | None, str]:
-    with st.sidebar.expander("Tools, attachments and output", icon=":material/build:"):
-        tools = st.multiselect(
-            "Tools the model may call", REGISTRY.names(), default=list(stored.tools), key=f"tools_{scope}",
-            help="Add a tool: one function with a JSON schema in portal/tools/builtin.py",
+    tools = st.multiselect(
+        "Tools the model may call", REGISTRY.names(), default=list(stored.tools), key=f"tools_{scope}",
+        help="Add a tool: one function with a JSON schema in portal/tools/builtin.py",
+    )
+    image_detail = st.selectbox(
+        "Image detail", DETAIL_OPTIONS, index=DETAIL_OPTIONS.index(stored.image_detail) if stored.image_detail in DETAIL_OPTIONS else 0,
+        key=f"detail_{scope}",
+    )
+    current_kind = (stored.response_format or {}).get("type", TEXT)
+    kind = st.radio(
+        "Response format", list(FORMAT_LABELS), index=list(FORMAT_LABELS).index(current_kind),
+        format_func=FORMAT_LABELS.get, key=f"format_{scope}", horizontal=True,
+    )
+    schema_text = ""
+    if kind == JSON_SCHEMA:
+        # The example is a placeholder, not a value: choosing "JSON schema" must not switch the
+        # conversation to a schema the user never chose (replacing their previous format).
+        current_schema = (stored.response_format or {}).get("json_schema", {}).get("schema")
+        schema_text = st.text_area(
+            "JSON schema", value=json.dumps(current_schema, indent=2) if current_schema else "",
+            placeholder=EXAMPLE_SCHEMA, key=f"schema_{scope}", height=260,
         )
-        image_detail = st.selectbox(
-            "Image detail", DETAIL_OPTIONS, index=DETAIL_OPTIONS.index(stored.image_detail) if stored.image_detail in DETAIL_OPTIONS else 0,
-            key=f"detail_{scope}",
-        )
-        current_kind = (stored.response_format or {}).get("type", TEXT)
-        kind = st.radio(
-            "Response format", list(FORMAT_LABELS), index=list(FORMAT_LABELS).index(current_kind),
-            format_func=FORMAT_LABELS.get, key=f"format_{scope}", horizontal=True,
-        )
-        schema_text = ""
-        if kind == JSON_SCHEMA:
-            # The example is a placeholder, not a value: choosing "JSON schema" must not switch the
-            # conversation to a schema the user never chose (replacing their previous format).
-            current_schema = (stored.response_format or {}).get("json_schema", {}).get("schema")
-            schema_text = st.text_area(
-                "JSON schema", value=json.dumps(current_schema, indent=2) if current_schema else "",
-                placeholder=EXAMPLE_SCHEMA, key=f"schema_{scope}", height=180,
-            )
-        if kind == JSON_SCHEMA and not schema_text.strip():
-            st.info("Paste a JSON schema (the grey text is an example). The previous response format is kept until then.")
+    if kind == JSON_SCHEMA and not schema_text.strip():
+        st.info("Paste a JSON schema (the grey text is an example). The previous response format is kept until then.")
+        response_format = stored.response_format
+    else:
+        try:
+            response_format = build_response_format(kind, schema_text)
+        except SchemaError as exc:
+            st.error(f"{exc} The previous response format is kept until the schema is valid.")
             response_format = stored.response_format
-        else:
-            try:
-                response_format = build_response_format(kind, schema_text)
-            except SchemaError as exc:
-                st.error(f"{exc} The previous response format is kept until the schema is valid.")
-                response_format = stored.response_format
     return tuple(tools), response_format, image_detail

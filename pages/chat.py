@@ -7,19 +7,21 @@ what was sent as pending, and stores and answers it when the database is back.
 
 import streamlit as st
 
-from components import notices, resources, state
-from components.chat_actions import conversation_actions, import_box, take_pending_reply
-from components.conversation_sidebar import conversation_sidebar, open_conversation, requested_conversation_id
-from components.message_view import render_message
+from components import chat_actions, resources, state
+from components.chat_header import chat_header
+from components.conversation_nav import open_conversation, requested_conversation_id
+from components.conversation_sidebar import conversation_sidebar
+from components.message_view import TurnActions, render_turn
 from components.outbox_view import Submission, database_unreachable
 from components.reply_view import stream_turn
 from components.router_guard import require_router
 from components.services import chat_service
-from components.settings_form import settings_form
 from portal.attachments import AUDIO_TYPES, IMAGE_TYPES, MAX_UPLOAD_BYTES
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
 from portal.outbox import DatabaseUnavailable, Outbox, database_errors
+from portal.turns import group_turns
+from storage.records import ConversationRecord
 
 TAIL_MESSAGES = 40
 MORE_STEP = 50
@@ -36,11 +38,13 @@ def ping_database() -> None:
 
 def main() -> None:
     require_router()
-    notices.start_run()
+    # Clicked by the page script once a stopped run has ended: that rerun draws the final state (drawn
+    # first, so that it is on the page whatever the stopped run reached).
+    st.button("Show the stopped reply", key="portal_hidden_after_stop")
     outbox = Outbox(st.session_state)
     # Read before anything touches the database, so a message sent while it is away is kept.
     submitted = st.chat_input(
-        "Message the model (try /long 300 or /fault 500 on the offline demo)",
+        "Message the model",
         submit_mode="stop",
         accept_file="multiple",
         file_type=list(IMAGE_TYPES + AUDIO_TYPES),
@@ -55,6 +59,12 @@ def main() -> None:
         database_unreachable(outbox, exc, ping_database)
 
 
+def _stored_settings(conversation: ConversationRecord | None) -> ChatSettings:
+    if conversation is not None:
+        return ChatSettings.from_dict(conversation.settings)
+    return ChatSettings.from_dict(st.session_state.get(state.DRAFT_SETTINGS))
+
+
 def show_chat(submission: Submission | None, outbox: Outbox) -> None:
     service = open_service()
     conversation_id = requested_conversation_id()
@@ -63,42 +73,60 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
         st.warning("That conversation does not exist or is not yours. Start a new chat or pick one from the sidebar.")
         open_conversation(None)
     conversation_sidebar(service, conversation)
-    import_box(service)
-    stored = ChatSettings.from_dict(conversation.settings if conversation else None)
-    settings = settings_form(stored, resources.current_connection(), scope=conversation.id if conversation else "draft")
-    if conversation is not None and settings != stored:
-        service.save_settings(conversation.id, settings)
+    chat_actions.import_box(service)
+    chat_actions.conversation_dialogs(service, conversation)
+    stored = _stored_settings(conversation)
+    settings = chat_header(service, conversation, stored, resources.current_connection())
+    if settings != stored:
+        if conversation is not None:
+            service.save_settings(conversation.id, settings)
+        else:
+            st.session_state[state.DRAFT_SETTINGS] = settings.to_dict()
     if submission is not None:
         submission.queue(outbox, conversation.id if conversation else None, settings.image_detail)
     stored_in = outbox.flush(service, settings)  # pending messages are stored before any request
     if stored_in is not None and (conversation is None or stored_in != conversation.id):
         was_draft = conversation is None  # the draft settings were just stored with the new conversation
         open_conversation(stored_in)
+        st.session_state.pop(state.DRAFT_SETTINGS, None)
         conversation = service.get_conversation(stored_in)
         if not was_draft and conversation is not None:
             settings = ChatSettings.from_dict(conversation.settings)
 
-    st.title(conversation.title if conversation else "Chat")
-    notices.show_remembered()  # e.g. an attachment refused in the run before the reply's rerun
-    last = None
-    if conversation is not None:
-        service.recover_interrupted(conversation.id)
-        shown_key = f"{state.SHOW_ALL_FROM}_{conversation.id}"
-        limit = st.session_state.get(shown_key, TAIL_MESSAGES)
-        messages, total = service.recent_messages(conversation.id, limit)
-        if total > len(messages) and st.button(f"Show earlier messages ({total - len(messages)} hidden)", icon=":material/expand_less:"):
-            st.session_state[shown_key] = limit + MORE_STEP
-            st.rerun()
-        for message in messages:
-            render_message(message)
-        last = messages[-1] if messages else None
-        if last is not None:
-            conversation_actions(service, conversation, last, settings)
+    if conversation is None:
+        st.caption("Ask anything below. Every conversation is saved, with its settings, in the list on the left.")
+        return
+    service.recover_interrupted(conversation.id)
+    reply_due = outbox.reply_due(conversation.id) or chat_actions.reply_requested(conversation.id)
+    show_messages(service, conversation, editable=not reply_due)
+    if reply_due:
+        outbox.take_reply_due(conversation.id)
+        chat_actions.take_pending_reply(conversation.id)
+        stream_turn(service, conversation.id, settings, outbox)
 
-    if conversation is not None:
-        requested = take_pending_reply(conversation.id)  # regenerate, edit and resend
-        if outbox.take_reply_due(conversation.id) or requested:
-            stream_turn(service, conversation.id, settings, outbox)
+
+def show_messages(service: ChatService, conversation: ConversationRecord, editable: bool) -> None:
+    """The shown branch's latest messages as turns, each with its actions (none while a reply is due)."""
+    shown_key = f"{state.SHOW_ALL_FROM}_{conversation.id}"
+    limit = st.session_state.get(shown_key, TAIL_MESSAGES)
+    messages, total = service.recent_messages(conversation.id, limit)
+    if total > len(messages) and st.button(f"Show earlier messages ({total - len(messages)} hidden)", icon=":material/expand_less:"):
+        st.session_state[shown_key] = limit + MORE_STEP
+        st.rerun()
+    turns = group_turns(messages)
+    actions = None
+    if editable:
+        cid = conversation.id
+        actions = TurnActions(
+            siblings=service.siblings(cid, [turn.first for turn in turns]),
+            on_edit=chat_actions.start_edit,
+            on_regenerate=lambda reply: chat_actions.regenerate(service, cid, reply),
+            on_switch=lambda message_id: chat_actions.switch_branch(service, cid, message_id),
+            edit_form=lambda message: chat_actions.edit_form(service, cid, message),
+            editing=st.session_state.get(state.EDITING),
+        )
+    for turn in turns:
+        render_turn(turn, actions)
 
 
 main()

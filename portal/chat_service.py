@@ -24,7 +24,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repository
-from storage.records import ConversationRecord, MessageRecord
+from storage.records import ConversationRecord, MessageRecord, Siblings
 
 from .attachments import model_part
 from .chat_settings import ChatSettings
@@ -135,7 +135,9 @@ class ToolStep:
 
 
 class ChatService:
-    def __init__(self, sessions: sessionmaker[Session], backend: InferenceBackend, *, owner: str = "", context_budget_tokens: int = 8000):
+    def __init__(
+        self, sessions: sessionmaker[Session], backend: InferenceBackend, *, owner: str = "", context_budget_tokens: int = 8000
+    ):
         self._sessions = sessions
         self._backend = backend
         self._owner = owner
@@ -168,6 +170,10 @@ class ChatService:
         with self._begin() as session:
             return repository.rename_conversation(session, conversation_id, title, owner=self._owner) is not None
 
+    def set_pinned(self, conversation_id: str, pinned: bool) -> bool:
+        with self._begin() as session:
+            return repository.set_pinned(session, conversation_id, pinned, owner=self._owner) is not None
+
     def delete(self, conversation_id: str) -> bool:
         with self._begin() as session:
             return repository.delete_conversation(session, conversation_id, owner=self._owner)
@@ -190,11 +196,24 @@ class ChatService:
     # messages
 
     def recent_messages(self, conversation_id: str, limit: int) -> tuple[list[MessageRecord], int]:
-        """The latest `limit` messages (chronological) and the total count."""
+        """The latest `limit` messages of the branch the conversation shows (chronological), and how
+        many messages that branch has."""
         with self._begin() as session:
-            messages = repository.list_messages(session, conversation_id, owner=self._owner, limit=limit)
-            total = repository.count_messages(session, conversation_id, owner=self._owner)
-        return messages, total
+            return repository.branch_messages(session, conversation_id, owner=self._owner, limit=limit)
+
+    def siblings(self, conversation_id: str, messages: list[MessageRecord]) -> dict[int, Siblings]:
+        """The alternatives of the shown messages: other edits of a user message, other replies to it."""
+        with self._begin() as session:
+            return repository.siblings(session, conversation_id, messages, owner=self._owner)
+
+    def show_branch(self, conversation_id: str, message_id: int) -> bool:
+        """Show the branch through `message_id` (one of a message's alternatives); False if unknown."""
+        try:
+            with self._begin() as session:
+                repository.show_branch(session, conversation_id, message_id, owner=self._owner)
+        except repository.MessageNotFound:
+            return False
+        return True
 
     def add_user_message(
         self, conversation_id: str | None, text: str, settings: ChatSettings, attachments: list[dict[str, Any]] | None = None
@@ -207,24 +226,29 @@ class ChatService:
                 # add_message checks that the conversation exists and is ours in the same statement
                 # that locks it, so the usual case is one UPDATE and one INSERT (benchmark 4).
                 try:
-                    return repository.add_message(session, conversation_id, role="user", content=text, parts=parts, owner=self._owner)
+                    return repository.add_message(
+                        session, conversation_id, role="user", content=text, parts=parts, owner=self._owner
+                    )
                 except repository.ConversationNotFound:
                     pass  # unknown or someone else's: the message starts a new conversation
-            title = title_from(text) if text.strip() else title_from(" ".join(a.get("name", "attachment") for a in attachments or []))
+            title = (
+                title_from(text) if text.strip() else title_from(" ".join(a.get("name", "attachment") for a in attachments or []))
+            )
             conversation = repository.create_conversation(session, owner=self._owner, title=title, settings=settings.to_dict())
             return repository.add_message(session, conversation.id, role="user", content=text, parts=parts, owner=self._owner)
 
     def _history_newest_first(self, conversation_id: str) -> Iterator[ChatMessage]:
-        before_id = None
+        """The shown branch, newest first, read a page at a time (the context budget stops early)."""
+        above = None
         while True:
             with self._begin() as session:
-                page = repository.list_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE, before_id=before_id)
+                page, _ = repository.branch_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE, above=above)
             for record in reversed(page):
                 if sendable(record):
                     yield to_chat_message(record)
-            if len(page) < HISTORY_PAGE:
+            if not page or page[0].parent_id is None:
                 return
-            before_id = page[0].id
+            above = page[0].id
 
     def prepare_reply(
         self,
@@ -251,7 +275,13 @@ class ChatService:
             params["context_messages_sent"] = context.history_kept  # shown with the reply: older turns were left out
         with self._begin() as session:
             assistant = repository.add_message(
-                session, conversation_id, role="assistant", status="streaming", model=options.model, params=params, owner=self._owner
+                session,
+                conversation_id,
+                role="assistant",
+                status="streaming",
+                model=options.model,
+                params=params,
+                owner=self._owner,
             )
         message_id = assistant.id
         deferred: list[PendingReply] = []
@@ -354,9 +384,17 @@ class ChatService:
         for call in calls:
             result = run_tool_call(call.name, call.arguments, context)
             results.append(result)
-            parts = {"tool_call_id": call.id, "name": call.name, "arguments": call.arguments, "ok": result.ok, "duration_ms": result.duration_ms}
+            parts = {
+                "tool_call_id": call.id,
+                "name": call.name,
+                "arguments": call.arguments,
+                "ok": result.ok,
+                "duration_ms": result.duration_ms,
+            }
             with self._begin() as session:
-                repository.add_message(session, conversation_id, role="tool", content=result.content, parts=parts, owner=self._owner)
+                repository.add_message(
+                    session, conversation_id, role="tool", content=result.content, parts=parts, owner=self._owner
+                )
         return tuple(results)
 
     def _search_for_tool(self, query: str, limit: int) -> list[dict[str, Any]]:
@@ -364,33 +402,43 @@ class ChatService:
         return [{"title": c.title, "id": c.id, "updated_at": c.updated_at.isoformat(timespec="seconds")} for c in page.items]
 
     def last_message(self, conversation_id: str, role: str) -> MessageRecord | None:
-        with self._begin() as session:
-            recent = repository.list_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE)
+        """The newest message of `role` on the shown branch (within its latest HISTORY_PAGE messages)."""
+        recent, _ = self.recent_messages(conversation_id, HISTORY_PAGE)
         return next((m for m in reversed(recent) if m.role == role), None)
 
-    def drop_last_reply(self, conversation_id: str) -> bool:
-        """For regenerate: delete everything after the last user message."""
-        last_user = self.last_message(conversation_id, "user")
-        if last_user is None:
-            return False
+    def regenerate(self, conversation_id: str, reply_id: int) -> bool:
+        """Make room for another reply beside `reply_id` (a reply of an assistant turn): the shown branch
+        ends at the user message the turn answers, and the next reply goes after it, as a sibling of the
+        turn's first reply. The old turn stays, one click away. False when `reply_id` is not a reply here."""
         with self._begin() as session:
-            later = [
-                m for m in repository.list_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE) if m.id > last_user.id
-            ]
-            if later:
-                repository.delete_messages_from(session, conversation_id, later[0].id, owner=self._owner)
-        return True
+            message = repository.get_message(session, reply_id, owner=self._owner)
+            if message is None or message.conversation_id != conversation_id or message.role != "assistant":
+                return False
+            for _ in range(HISTORY_PAGE):  # up to the turn's user message (a turn has a few tool rounds)
+                if message is None or message.parent_id is None:
+                    return False
+                parent = repository.get_message(session, message.parent_id, owner=self._owner)
+                if parent is None:
+                    return False
+                if parent.role == "user":
+                    repository.end_branch_at(session, conversation_id, parent.id, owner=self._owner)
+                    return True
+                message = parent
+        return False
 
-    def replace_last_user_message(self, conversation_id: str, text: str, settings: ChatSettings) -> MessageRecord | None:
-        """For edit and resend: the last user message and everything after it are replaced."""
+    def edit_message(self, conversation_id: str, message_id: int, text: str) -> MessageRecord | None:
+        """Edit a user message by forking: the edited text becomes a sibling of the original (which is
+        kept, with its replies, on its own branch) and the end of the shown branch, ready for a reply.
+        None when `message_id` is not a user message of this conversation."""
         text = clean_user_text(text)
-        last_user = self.last_message(conversation_id, "user")
-        if last_user is None:
-            return None
         with self._begin() as session:
-            repository.delete_messages_from(session, conversation_id, last_user.id, owner=self._owner)
-            parts = last_user.parts if isinstance(last_user.parts, dict) and last_user.parts.get("attachments") else None
-            return repository.add_message(session, conversation_id, role="user", content=text, parts=parts, owner=self._owner)
+            original = repository.get_message(session, message_id, owner=self._owner)
+            if original is None or original.conversation_id != conversation_id or original.role != "user":
+                return None
+            parts = original.parts if isinstance(original.parts, dict) and original.parts.get("attachments") else None
+            return repository.add_message(
+                session, conversation_id, role="user", content=text, parts=parts, owner=self._owner, parent_id=original.parent_id
+            )
 
     # export / import
 
@@ -406,7 +454,9 @@ class ChatService:
 
     def import_json(self, raw: bytes | str) -> ConversationRecord:
         if len(raw) > MAX_IMPORT_BYTES:
-            raise repository.InvalidImport(f"The file is {len(raw) / 1e6:,.1f} MB; the limit is {MAX_IMPORT_BYTES / 1e6:,.0f} MB.")
+            raise repository.InvalidImport(
+                f"The file is {len(raw) / 1e6:,.1f} MB; the limit is {MAX_IMPORT_BYTES / 1e6:,.0f} MB."
+            )
         try:
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -85,3 +85,26 @@ class ChatSettings:
         if not self.system_prompt.strip():
             return None
         return ChatMessage(role=self.system_role, content=self.system_prompt)
+
+
+def settings_summary(settings: ChatSettings, default_model: str | None = None) -> str:
+    """The one line always shown above a chat: model · temperature · tools · format (what differs from
+    the defaults; the model always, "default model" when the connection decides)."""
+    model = settings.model or default_model
+    pieces = [model or "default model"]
+    if settings.reasoning_effort:
+        pieces.append(f"{settings.reasoning_effort} reasoning")
+    if settings.temperature is not None:
+        pieces.append(f"temperature {settings.temperature:g}")
+    if settings.max_tokens is not None:
+        pieces.append(f"max {settings.max_tokens:,} tokens")
+    if settings.tools:
+        pieces.append("tools on: " + ", ".join(settings.tools))
+    kind = (settings.response_format or {}).get("type")
+    if kind == "json_schema":
+        pieces.append("JSON schema")
+    elif kind == "json_object":
+        pieces.append("JSON")
+    if settings.system_prompt != DEFAULT_SYSTEM_PROMPT:
+        pieces.append("custom system prompt" if settings.system_prompt else "no system prompt")
+    return " · ".join(pieces)

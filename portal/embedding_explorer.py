@@ -154,7 +154,7 @@ class EmbeddingExplorer:
         if outcome.error is not None:
             raise outcome.error
         if outcome.failed:
-            raise InferenceError(ErrorKind.BAD_REQUEST, outcome.failed[0].message)
+            raise InferenceError(ErrorKind.BAD_REQUEST, outcome.failed[0].message, detail=outcome.failed[0].message)
         if outcome.missing:
             raise InferenceError(ErrorKind.UNKNOWN, "The endpoint returned no vector")
         return outcome.vectors

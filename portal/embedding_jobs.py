@@ -244,12 +244,18 @@ class _Job:
             self.counts["splits"] += 1
             return
         if splittable and (self.vectors or self.progress.cached):
-            self.failed[batch[0]] = error.message + (f" (HTTP {error.status_code})" if error.status_code else "")
+            self.failed[batch[0]] = (error.detail or error.message) + (f" (HTTP {error.status_code})" if error.status_code else "")
             return
         if splittable:
             preview = self.texts_by_hash[batch[0]][:80]
             raise _Abort(
-                InferenceError(error.kind, f"{error.message} (text: {preview!r})", error.status_code, error.retry_after_seconds)
+                InferenceError(
+                    error.kind,
+                    f"{error.message} (text: {preview!r})",
+                    error.status_code,
+                    error.retry_after_seconds,
+                    detail=f"{error.detail} (text: {preview!r})" if error.detail else f"text: {preview!r}",
+                )
             )
         raise _Abort(error)
 

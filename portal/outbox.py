@@ -117,6 +117,10 @@ class Outbox:
     def want_reply(self, conversation_id: str) -> None:
         self._state["reply_due"] = conversation_id
 
+    def reply_due(self, conversation_id: str | None) -> bool:
+        """Whether a stored message of this conversation waits for its reply (without taking it)."""
+        return conversation_id is not None and self._state["reply_due"] == conversation_id
+
     def take_reply_due(self, conversation_id: str | None) -> bool:
         """True (once) when a stored message of this conversation still waits for its reply."""
         if conversation_id is None or self._state["reply_due"] != conversation_id:

@@ -26,6 +26,7 @@ class CapabilityResult:
     latency_ms: float
     dimensions: int | None = None
     error_kind: str | None = None
+    first_token_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ def probe_chat(backend: InferenceBackend, connection: Connection, model: str | N
     if outcome.error is not None and not outcome.content:
         return CapabilityResult("chat", False, model, outcome.error.user_message(), outcome.total_time_ms or 0, error_kind=outcome.error.kind.value)
     usage = f"{outcome.usage.completion_tokens} tokens" if outcome.usage else "no usage reported"
-    return CapabilityResult("chat", True, outcome.model or model, f"answered ({usage}, finish: {outcome.finish_reason})", outcome.total_time_ms or 0)
+    return CapabilityResult(
+        "chat", True, outcome.model or model, f"answered ({usage}, finish: {outcome.finish_reason})", outcome.total_time_ms or 0,
+        first_token_ms=outcome.time_to_first_token_ms,
+    )
 
 
 def probe_embeddings(backend: InferenceBackend, connection: Connection, model: str | None = None) -> CapabilityResult:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from .inference import ChatEvent, ErrorKind, InferenceError, ReasoningDelta, StreamEnd, TextDelta, ToolCall, ToolCallDelta, Usage
 
 COMPLETE, STOPPED, ERROR, INCOMPLETE = "complete", "stopped", "error", "incomplete"
+INTERRUPTED = "interrupted"  # the page was closed while the reply streamed
 RETRYABLE = (ErrorKind.RATE_LIMITED, ErrorKind.SERVER)
 DEFAULT_RETRY_WAIT_SECONDS = 1.0
 MAX_RETRY_WAIT_SECONDS = 60.0
@@ -162,7 +163,9 @@ class ReplyStream:
         if error is not None:
             self._finish(INCOMPLETE if error.kind == ErrorKind.STREAM_CUT else ERROR, error)
         elif self._end is None or self._end.finish_reason is None:
-            cut = InferenceError(ErrorKind.STREAM_CUT, "The stream ended without a finish reason; the reply may be incomplete")
+            cut = InferenceError(
+                ErrorKind.STREAM_CUT, "The stream ended without a finish reason; the reply may be incomplete", detail="the stream ended without a finish reason"
+            )
             self._finish(INCOMPLETE, cut)
         else:
             self._finish(COMPLETE, None)

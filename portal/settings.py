@@ -119,6 +119,8 @@ class AppSettings:
     offline_words_per_second: float = 40.0
     tracing: str = "off"  # off, console or otlp
     tracing_content: bool = False
+    connect_form: str = "auto"  # the "Connect your model" form: auto (local, no sign-in), on, off
+    admins: tuple[str, ...] = ()  # owner ids (oidc:<iss>:<sub>) who may add connections when sign-in is on
 
     @property
     def needs_offline_server(self) -> bool:
@@ -310,6 +312,9 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
         connections.append(offline_connection("http://127.0.0.1:0", OFFLINE_APIS[offline_api], offline_wire))
     if not connections:
         raise ConfigError("No connection is configured and PORTAL_OFFLINE_DEMO is 'never'; set AZURE_INFERENCE_ENDPOINT")
+    connect_form = str(setting("PORTAL_CONNECT_FORM", "auto")).lower()
+    if connect_form not in ("auto", "on", "off"):
+        raise ConfigError(f"PORTAL_CONNECT_FORM must be 'auto', 'on' or 'off', not {connect_form!r}")
     return AppSettings(
         connections=tuple(connections),
         database_url=setting("DATABASE_URL"),
@@ -319,6 +324,8 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
         offline_words_per_second=float(setting("PORTAL_OFFLINE_WORDS_PER_SECOND", 40)),
         tracing=str(setting("PORTAL_TRACING", "off")).lower(),
         tracing_content=str(setting("PORTAL_TRACING_CONTENT", "false")).lower() in ("1", "true", "yes", "on"),
+        connect_form=connect_form,
+        admins=_split_models(setting("PORTAL_ADMINS")),
     )
 
 

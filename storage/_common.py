@@ -88,6 +88,8 @@ def conversation_record(row: Conversation) -> ConversationRecord:
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
         message_count=row.message_count,
+        leaf_id=row.leaf_id,
+        pinned=bool(row.pinned),
     )
 
 
@@ -110,6 +112,8 @@ def message_record(row: Message) -> MessageRecord:
         error=row.error,
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
+        parent_id=row.parent_id,
+        depth=row.depth,
     )
 
 

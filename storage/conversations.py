@@ -65,7 +65,7 @@ def list_conversations(
     offset: int = 0,
     search: str | None = None,
 ) -> ConversationPage:
-    """One page of ``owner``'s conversations, most recently updated first.
+    """One page of ``owner``'s conversations: pinned ones first, then most recently updated first.
 
     ``search`` matches the title or the text of any message, case-insensitively
     and literally (``%`` and ``_`` are not wildcards); see :mod:`storage.search`
@@ -80,7 +80,8 @@ def list_conversations(
         rows = search_conversations(session, owner, needle, offset=offset, count=limit + 1)
     else:
         query = select(Conversation).where(Conversation.owner == owner)
-        query = query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).offset(offset).limit(limit + 1)
+        order = (Conversation.pinned.desc(), Conversation.updated_at.desc(), Conversation.id.desc())
+        query = query.order_by(*order).offset(offset).limit(limit + 1)
         rows = session.scalars(query).all()
     return ConversationPage(
         items=tuple(conversation_record(row) for row in rows[:limit]),
@@ -99,6 +100,16 @@ def rename_conversation(session: Session, conversation_id: str, title: str, *, o
     if row is None:
         return None
     row.title = clean_title(title)
+    session.flush()
+    return conversation_record(row)
+
+
+def set_pinned(session: Session, conversation_id: str, pinned: bool, *, owner: str = "") -> ConversationRecord | None:
+    """Pin (first in the list) or unpin; ``None`` if not found. The order otherwise stays by update."""
+    row = find_conversation(session, conversation_id, owner)
+    if row is None:
+        return None
+    row.pinned = bool(pinned)
     session.flush()
     return conversation_record(row)
 

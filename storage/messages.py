@@ -13,8 +13,7 @@ import copy
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy import delete as sql_delete
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -32,22 +31,49 @@ from storage.models import Conversation, Message
 from storage.records import MessageRecord
 
 _conversations, _messages = Conversation.__table__, Message.__table__
+_MESSAGE_COLUMNS = ("role", "content", "status", "parts", "model", "params", "created_at", "updated_at")
+_message_values = ", ".join(f":m_{name}" for name in _MESSAGE_COLUMNS)
+
+CURRENT_LEAF: Any = object()  # add_message's default parent: the end of the branch the conversation shows
+
+# Where a new message goes: after `:parent` when given (`:auto` false; NULL starts a branch at the
+# root), else after the shown branch's end (the conversation's leaf_id, or its newest message).
+# An explicit parent must be a message of this conversation (else NULL, refused by add_message).
+_PARENT = """CASE WHEN :auto THEN COALESCE(c.leaf_id, (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id))
+                 ELSE (SELECT m.id FROM messages m WHERE m.id = :parent AND m.conversation_id = c.id) END"""
+# PostgreSQL, two round trips (the hot path of every sent message, benchmark 4). First lock the
+# conversation (_LOCK_POSTGRES): a statement waiting for that lock would otherwise still read the
+# messages as they were when it started, miss the message another instance just added and fork the
+# conversation there. Then, in one statement, read the parent, bump the count (the database computes
+# message_count + 1, so no increment is lost), reset the leaf (the new message is the newest) and
+# insert the message after its parent.
+_LOCK_POSTGRES = text("SELECT 1 FROM conversations WHERE id = :b_id AND owner = :b_owner FOR UPDATE")
+_APPEND_POSTGRES = text(
+    f"""WITH cur AS (
+        SELECT c.id, {_PARENT} AS parent FROM conversations c WHERE c.id = :b_id AND c.owner = :b_owner FOR UPDATE
+    ), bumped AS (
+        UPDATE conversations c SET message_count = c.message_count + 1, updated_at = :b_now, leaf_id = NULL
+        FROM cur WHERE c.id = cur.id RETURNING c.id, cur.parent
+    )
+    INSERT INTO messages (conversation_id, parent_id, depth, {", ".join(_MESSAGE_COLUMNS)})
+    SELECT b.id, b.parent, COALESCE((SELECT p.depth + 1 FROM messages p WHERE p.id = b.parent), 0), {_message_values}
+    FROM bumped b
+    RETURNING id, parent_id, depth"""
+).bindparams(
+    *(bindparam(f"m_{name}", type_=_messages.c[name].type) for name in _MESSAGE_COLUMNS),
+    bindparam("b_now", type_=_conversations.c.updated_at.type),
+)
+# SQLite (one writer at a time): find the parent, bump the conversation, insert.
+_PARENT_SQLITE = text(
+    f"""SELECT found.parent, (SELECT p.depth FROM messages p WHERE p.id = found.parent)
+    FROM (SELECT {_PARENT} AS parent FROM conversations c WHERE c.id = :b_id AND c.owner = :b_owner) AS found"""
+)
 _BUMP_CONVERSATION = (
     update(_conversations)
     .where(_conversations.c.id == bindparam("b_id"), _conversations.c.owner == bindparam("b_owner"))
-    .values(message_count=_conversations.c.message_count + 1, updated_at=bindparam("b_now"))
+    .values(message_count=_conversations.c.message_count + 1, updated_at=bindparam("b_now"), leaf_id=None)
 )
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
-_MESSAGE_COLUMNS = ("role", "content", "status", "parts", "model", "params", "created_at", "updated_at")
-_bumped = _BUMP_CONVERSATION.returning(_conversations.c.id).cte("bumped")
-_APPEND_POSTGRES = (
-    insert(_messages)
-    .from_select(
-        ["conversation_id", *_MESSAGE_COLUMNS],
-        select(_bumped.c.id, *(bindparam(f"m_{name}", type_=_messages.c[name].type) for name in _MESSAGE_COLUMNS)),
-    )
-    .returning(_messages.c.id)
-)
 
 
 def add_message(
@@ -61,8 +87,11 @@ def add_message(
     model: str | None = None,
     params: dict[str, Any] | None = None,
     owner: str = "",
+    parent_id: Any = CURRENT_LEAF,
 ) -> MessageRecord:
-    """Append a message, bumping the conversation's ``updated_at`` and count.
+    """Append a message after `parent_id` (by default the end of the branch the conversation shows;
+    None starts a branch at the root), bumping the conversation's ``updated_at`` and count. The new
+    message becomes the end of the shown branch.
 
     Raises ``ConversationNotFound`` for an unknown or foreign conversation and
     ``ValueError`` for an invalid role or field value.
@@ -80,29 +109,47 @@ def add_message(
     cid = normalize_conversation_id(conversation_id)
     if cid is None:
         raise ConversationNotFound(conversation_id)
+    auto = parent_id is CURRENT_LEAF
+    if not auto and parent_id is not None and not is_int(parent_id):
+        raise ValueError("parent_id must be a message id or None")
+    chosen = {"auto": auto, "parent": None if auto else parent_id}
     now = utcnow()
-    # Update the parent row first: its row lock orders concurrent appenders, and message_count + 1
-    # is computed by the database, so no increment is lost. This is the hot path of every sent
-    # message (benchmark 4): Core statements built once instead of the ORM's bulk persistence and
-    # per-call statement building, and on PostgreSQL both in one data-modifying CTE (one round trip
-    # fewer). A Conversation already loaded in this session is expired, so it shows no stale count.
+    # A Conversation already loaded in this session is expired below, so it shows no stale count.
     values = fields  # all five fields, validated
     if session.get_bind().dialect.name == "postgresql":
         row = {f"m_{name}": value for name, value in values.items()}
-        row.update(m_role=role, m_created_at=now, m_updated_at=now, b_id=cid, b_owner=owner, b_now=now)
-        message_id = session.execute(_APPEND_POSTGRES, row).scalar_one_or_none()
-        if message_id is None:
+        row.update(m_role=role, m_created_at=now, m_updated_at=now, b_id=cid, b_owner=owner, b_now=now, **chosen)
+        session.execute(_LOCK_POSTGRES, {"b_id": cid, "b_owner": owner})
+        appended = session.execute(_APPEND_POSTGRES, row).one_or_none()
+        if appended is None:
             raise ConversationNotFound(conversation_id)
+        message_id, parent, depth = appended
     else:
-        result = session.execute(_BUMP_CONVERSATION, {"b_id": cid, "b_owner": owner, "b_now": now})
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        found = session.execute(_PARENT_SQLITE, {"b_id": cid, "b_owner": owner, **chosen}).one_or_none()
+        if found is None:
             raise ConversationNotFound(conversation_id)
+        parent, parent_depth = found
+        if not auto and parent_id is not None and parent is None:
+            raise ValueError(f"parent message {parent_id} is not in this conversation")
+        depth = 0 if parent is None or parent_depth is None else parent_depth + 1
+        session.execute(_BUMP_CONVERSATION, {"b_id": cid, "b_owner": owner, "b_now": now})
         message_id = session.execute(
-            _INSERT_MESSAGE, {"conversation_id": cid, "role": role, "created_at": now, "updated_at": now, **values}
+            _INSERT_MESSAGE,
+            {
+                "conversation_id": cid,
+                "role": role,
+                "created_at": now,
+                "updated_at": now,
+                "parent_id": parent,
+                "depth": depth,
+                **values,
+            },
         ).scalar_one()
+    if not auto and parent_id is not None and parent is None:  # PostgreSQL inserted already: the caller's rollback undoes it
+        raise ValueError(f"parent message {parent_id} is not in this conversation")
     loaded = session.identity_map.get(identity_key(Conversation, cid))
     if loaded is not None:
-        session.expire(loaded, ["message_count", "updated_at"])
+        session.expire(loaded, ["message_count", "updated_at", "leaf_id"])
     return MessageRecord(
         id=message_id,
         conversation_id=cid,
@@ -120,6 +167,8 @@ def add_message(
         error=None,
         created_at=as_utc(now),
         updated_at=as_utc(now),
+        parent_id=parent,
+        depth=depth,
     )
 
 
@@ -187,35 +236,6 @@ def count_messages(session: Session, conversation_id: str, *, owner: str = "") -
     return _count(session, cid)
 
 
-def delete_messages_from(session: Session, conversation_id: str, message_id: int, *, owner: str = "") -> int:
-    """Delete ``message_id`` and every later message; return how many went.
-
-    Used by regenerate and edit-and-resend.  Nothing is deleted (0) if the
-    message is not part of that conversation.
-    """
-    cid = owned_conversation_id(session, conversation_id, owner)
-    if cid is None or not is_int(message_id):
-        return 0
-    anchor = session.scalar(select(Message.id).where(Message.id == message_id, Message.conversation_id == cid))
-    if anchor is None:
-        return 0
-    # Lock the conversation row first (as add_message does) so no append can
-    # slip in between the delete and the recount.
-    _bump_conversation(session, cid)
-    result = session.execute(
-        sql_delete(Message)
-        .where(Message.conversation_id == cid, Message.id >= anchor)
-        .execution_options(synchronize_session="fetch")
-    )
-    session.execute(
-        update(Conversation)
-        .where(Conversation.id == cid)
-        .values(message_count=_count(session, cid))
-        .execution_options(synchronize_session="fetch")
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 def mark_streaming_as_interrupted(
     session: Session, conversation_id: str, *, owner: str = "", stale_after_seconds: float = 0.0
 ) -> int:
@@ -253,12 +273,3 @@ def _find_message(session: Session, message_id: object, owner: str) -> Message |
 def _count(session: Session, cid: str) -> int:
     total = session.scalar(select(func.count()).select_from(Message).where(Message.conversation_id == cid))
     return int(total or 0)
-
-
-def _bump_conversation(session: Session, cid: str) -> None:
-    session.execute(
-        update(Conversation)
-        .where(Conversation.id == cid)
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    )

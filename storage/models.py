@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -62,15 +64,23 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     message_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # The last message of the branch shown; None = the newest message (see migration 0004).
+    leaf_id: Mapped[int | None] = mapped_column(MessageId, nullable=True)
+    pinned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_conversations_owner_updated_at", "owner", "updated_at"),
         Index("ix_conversations_owner_title", "owner", "title"),
+        Index("ix_conversations_owner_pinned_updated_at", "owner", "pinned", "updated_at"),
     )
 
 
 class Message(Base):
-    """One message of a conversation; ids increase in chronological order."""
+    """One message of a conversation; ids increase in chronological order.
+
+    Messages form a tree: ``parent_id`` is the message this one follows (None for a first message),
+    so an edited message or a regenerated reply is a sibling of the one it replaces, and ``depth`` is
+    the position on the branch."""
 
     __tablename__ = "messages"
 
@@ -94,8 +104,13 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    parent_id: Mapped[int | None] = mapped_column(MessageId, nullable=True)
+    depth: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
-    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        Index("ix_messages_conversation_id_parent_id", "conversation_id", "parent_id"),
+    )
 
 
 class EmbeddingCacheEntry(Base):

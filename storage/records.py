@@ -15,11 +15,13 @@ from typing import Any
 MESSAGE_ROLES: frozenset[str] = frozenset({"system", "developer", "user", "assistant", "tool"})
 """Roles a message may have (the Azure AI chat roles)."""
 
-MESSAGE_STATUSES: frozenset[str] = frozenset({"streaming", "complete", "stopped", "error", "incomplete"})
+MESSAGE_STATUSES: frozenset[str] = frozenset({"streaming", "complete", "stopped", "interrupted", "error", "incomplete"})
 """Lifecycle of a message: ``streaming`` while a reply is being written,
 ``complete`` when it finished normally, ``stopped`` when the user pressed stop,
-``error`` when the model call failed and ``incomplete`` when the app died while
-it was still streaming (see ``mark_streaming_as_interrupted``)."""
+``interrupted`` when the page was closed while it streamed, ``error`` when the
+model call failed (or the connection dropped: with an error) and ``incomplete``
+when the app died while it was still streaming (see
+``mark_streaming_as_interrupted``)."""
 
 DEFAULT_TITLE = "New chat"
 TITLE_MAX_LENGTH = 200
@@ -40,6 +42,8 @@ class ConversationRecord:
     created_at: datetime
     updated_at: datetime
     message_count: int
+    leaf_id: int | None = None  # the shown branch's last message; None = the newest message
+    pinned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,20 @@ class MessageRecord:
     error: str | None
     created_at: datetime
     updated_at: datetime
+    parent_id: int | None = None  # the message this one follows on its branch
+    depth: int = 0  # its position on the branch (0 = first)
+
+
+@dataclass(frozen=True, slots=True)
+class Siblings:
+    """A message and the alternatives at its place (edits of a user message, regenerated replies)."""
+
+    ids: tuple[int, ...]  # oldest first
+    index: int  # this message's position among them
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,20 +11,22 @@ and :mod:`storage.transfer`.
 
 from __future__ import annotations
 
+from storage.branches import branch_messages, end_branch_at, leaf_id, show_branch, siblings
 from storage.conversations import (
     create_conversation,
     delete_conversation,
     get_conversation,
     list_conversations,
     rename_conversation,
+    set_pinned,
     touch,
     update_conversation_settings,
 )
 from storage.errors import ConversationNotFound, InvalidImport, MessageNotFound
 from storage.messages import (
+    CURRENT_LEAF,
     add_message,
     count_messages,
-    delete_messages_from,
     get_message,
     list_messages,
     mark_streaming_as_interrupted,
@@ -39,6 +41,13 @@ from storage.transfer import (
 )
 
 __all__ = [
+    "CURRENT_LEAF",
+    "branch_messages",
+    "end_branch_at",
+    "leaf_id",
+    "show_branch",
+    "siblings",
+    "set_pinned",
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
     "ConversationNotFound",
@@ -51,7 +60,6 @@ __all__ = [
     "count_messages",
     "create_conversation",
     "delete_conversation",
-    "delete_messages_from",
     "export_conversation",
     "get_conversation",
     "get_message",

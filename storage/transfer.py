@@ -32,7 +32,8 @@ from storage.models import Conversation, Message
 from storage.records import DEFAULT_TITLE, ConversationRecord, MessageRecord
 
 EXPORT_FORMAT = "azure-ai-portal.conversation"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: messages carry `parent` (an index into the list) and the conversation its `leaf`
+READABLE_VERSIONS = (1, 2)  # version 1 files are one branch: each message follows the one before
 
 _EXPORTED_MESSAGE_FIELDS = (
     "role",
@@ -60,6 +61,7 @@ def export_conversation(session: Session, conversation_id: str, *, owner: str = 
         raise ConversationNotFound(conversation_id)
     conversation = conversation_record(row)
     messages = list_messages(session, conversation.id, owner=owner)
+    position = {message.id: index for index, message in enumerate(messages)}
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -71,8 +73,9 @@ def export_conversation(session: Session, conversation_id: str, *, owner: str = 
             "created_at": conversation.created_at.isoformat(),
             "updated_at": conversation.updated_at.isoformat(),
             "message_count": len(messages),
+            "leaf": position.get(conversation.leaf_id) if conversation.leaf_id is not None else None,
         },
-        "messages": [_export_message(message) for message in messages],
+        "messages": [{**_export_message(message), "parent": position.get(message.parent_id)} for message in messages],
     }
 
 
@@ -96,7 +99,14 @@ def import_conversation(session: Session, data: Mapping[str, Any], *, owner: str
     )
     session.add(conversation)
     session.flush()
-    session.add_all(Message(conversation_id=conversation.id, **fields) for fields in parsed.messages)
+    rows = [Message(conversation_id=conversation.id, **fields) for fields in parsed.messages]
+    session.add_all(rows)
+    session.flush()  # one batched INSERT; the ids it assigns are needed for the links below
+    for row, parent in zip(rows, parsed.parents):  # a parent comes before its children
+        if parent is not None:
+            row.parent_id, row.depth = rows[parent].id, rows[parent].depth + 1
+    if parsed.leaf is not None:
+        conversation.leaf_id = rows[parsed.leaf].id
     session.flush()
     return conversation_record(conversation)
 
@@ -107,6 +117,8 @@ class _Parsed:
     settings: dict[str, Any]
     created_at: datetime | None
     messages: list[dict[str, Any]]
+    parents: list[int | None]  # each message's parent, as an index into `messages`
+    leaf: int | None
 
 
 def _export_message(message: MessageRecord) -> dict[str, Any]:
@@ -122,8 +134,8 @@ def _parse(data: object) -> _Parsed:
     if data.get("format") != EXPORT_FORMAT:
         raise InvalidImport(f'This is not a conversation export (the "format" field must be {EXPORT_FORMAT!r}).')
     version = data.get("version")
-    if version != EXPORT_VERSION or isinstance(version, bool):
-        raise InvalidImport(f"Unsupported export version {version!r}; this portal reads version {EXPORT_VERSION}.")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        raise InvalidImport(f"Unsupported export version {version!r}; this portal reads versions 1 and {EXPORT_VERSION}.")
     conversation = data.get("conversation")
     if not isinstance(conversation, Mapping):
         raise InvalidImport('The "conversation" field must be an object.')
@@ -135,12 +147,30 @@ def _parse(data: object) -> _Parsed:
         settings = clean_settings(conversation.get("settings"))
     except (TypeError, ValueError) as exc:
         raise InvalidImport(f"Invalid conversation: {exc}.") from None
+    parsed = [_parse_message(index, item) for index, item in enumerate(messages)]
+    if version == 1:  # one branch
+        parents: list[int | None] = [index - 1 if index else None for index in range(len(parsed))]
+        leaf = None
+    else:
+        parents = [_index(item.get("parent"), index, f"messages[{index}].parent") for index, item in enumerate(messages)]
+        leaf = _index(conversation.get("leaf"), len(parsed), "conversation.leaf")
     return _Parsed(
         title=title,
         settings=settings,
         created_at=_timestamp(conversation.get("created_at"), "conversation.created_at"),
-        messages=[_parse_message(index, item) for index, item in enumerate(messages)],
+        messages=parsed,
+        parents=parents,
+        leaf=leaf,
     )
+
+
+def _index(value: object, bound: int, where: str) -> int | None:
+    """An index into the message list below `bound` (a parent comes before its children), or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < bound:
+        raise InvalidImport(f"{where} must be the index of an earlier message (0 to {bound - 1}) or null, got {value!r}.")
+    return value
 
 
 def _parse_message(index: int, item: object) -> dict[str, Any]:

@@ -68,6 +68,7 @@ class StreamlitApp:
         database_url: str | None = None,
         inference_endpoint: str | None = None,
         inference: Mapping[str, str] | None = None,
+        address: str = "127.0.0.1",
     ):
         """`database_url`: use this database (`DATABASE_URL`) instead of a SQLite file in the data dir.
         `inference_endpoint`: use this endpoint with `AZURE_INFERENCE_AUTH=none` instead of the
@@ -85,6 +86,7 @@ class StreamlitApp:
             assert all(key.startswith("AZURE_INFERENCE_") for key in inference), inference
             self._extra_env.update(inference)
         self._startup_timeout = startup_timeout
+        self.address = address  # where it listens; the tests reach it on 127.0.0.1 either way
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="portal-e2e-"))
         self.data_dir = self.tmp_dir / "data"
         self.data_dir.mkdir()
@@ -111,8 +113,16 @@ class StreamlitApp:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def secrets_path(self) -> Path:
+        """The app's secrets.toml: its own file in the temporary directory, unless the test gave one
+        (never the checkout's .streamlit/secrets.toml, which "Connect your model" writes to)."""
+        return Path(self._extra_env.get("STREAMLIT_SECRETS_FILES", str(self.tmp_dir / "secrets.toml")))
+
     def environment(self) -> dict[str, str]:
-        return clean_environment({**self._extra_env, "PORTAL_DATA_DIR": str(self.data_dir)})
+        return clean_environment(
+            {"STREAMLIT_SECRETS_FILES": str(self.secrets_path), **self._extra_env, "PORTAL_DATA_DIR": str(self.data_dir)}
+        )
 
     def start(self, port: int | None = None) -> StreamlitApp:
         if self.running:
@@ -123,7 +133,7 @@ class StreamlitApp:
             sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
             "--server.port", str(self.port),
             "--server.headless", "true",
-            "--server.address", "127.0.0.1",
+            "--server.address", self.address,
             "--browser.gatherUsageStats", "false",
         ]
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())

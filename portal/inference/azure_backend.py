@@ -141,15 +141,15 @@ def to_inference_error(error: BaseException) -> InferenceError:
     if isinstance(error, InferenceError):
         return error
     if isinstance(error, ClientAuthenticationError):
-        return InferenceError(ErrorKind.AUTH, "The endpoint refused the credentials: " + _service_message(error), 401)
+        return InferenceError(ErrorKind.AUTH, "The endpoint refused the credentials: " + _service_message(error), 401, detail=_service_message(error))
     if isinstance(error, ResourceNotFoundError):
-        return InferenceError(ErrorKind.NOT_FOUND, "Not found: " + _service_message(error), 404)
+        return InferenceError(ErrorKind.NOT_FOUND, "Not found: " + _service_message(error), 404, detail=_service_message(error))
     if isinstance(error, IncompleteReadError):
         return InferenceError(ErrorKind.STREAM_CUT, "The connection closed before the reply was complete")
     if isinstance(error, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
         return InferenceError(ErrorKind.TIMEOUT, "The request timed out")
     if isinstance(error, ServiceRequestError):
-        return InferenceError(ErrorKind.CONNECTION, "Could not connect to the endpoint: " + _service_message(error))
+        return InferenceError(ErrorKind.CONNECTION, "Could not connect to the endpoint: " + _service_message(error), detail=_service_message(error))
     if isinstance(error, ServiceResponseError):
         return InferenceError(ErrorKind.STREAM_CUT, "The connection dropped while reading the reply")
     if isinstance(error, HttpResponseError):
@@ -158,21 +158,21 @@ def to_inference_error(error: BaseException) -> InferenceError:
         if status is None:
             return InferenceError(ErrorKind.STREAM_CUT, "The connection closed before the reply was complete")
         if status == 429:
-            return InferenceError(ErrorKind.RATE_LIMITED, "Rate limited: " + message, 429, _retry_after(error))
+            return InferenceError(ErrorKind.RATE_LIMITED, "Rate limited: " + message, 429, _retry_after(error), detail=message)
         if status in (408, 504):
-            return InferenceError(ErrorKind.TIMEOUT, "The service timed out: " + message, status)
+            return InferenceError(ErrorKind.TIMEOUT, "The service timed out: " + message, status, detail=message)
         if status >= 500:
-            return InferenceError(ErrorKind.SERVER, "The model service failed: " + message, status, _retry_after(error))
+            return InferenceError(ErrorKind.SERVER, "The model service failed: " + message, status, _retry_after(error), detail=message)
         code = str(getattr(getattr(error, "error", None), "code", "") or "")
         if code == "content_filter" or "content management policy" in message:
-            return InferenceError(ErrorKind.CONTENT_FILTER, "Blocked by the content filter: " + message, status)
+            return InferenceError(ErrorKind.CONTENT_FILTER, "Blocked by the content filter: " + message, status, detail=message)
         if status == 401:
-            return InferenceError(ErrorKind.AUTH, "The endpoint refused the credentials: " + message, status)
+            return InferenceError(ErrorKind.AUTH, "The endpoint refused the credentials: " + message, status, detail=message)
         if status == 404:
-            return InferenceError(ErrorKind.NOT_FOUND, "Not found: " + message, status)
-        return InferenceError(ErrorKind.BAD_REQUEST, "The endpoint rejected the request: " + message, status)
+            return InferenceError(ErrorKind.NOT_FOUND, "Not found: " + message, status, detail=message)
+        return InferenceError(ErrorKind.BAD_REQUEST, "The endpoint rejected the request: " + message, status, detail=message)
     if isinstance(error, ValueError) and "SSE event not supported" in str(error):
-        return InferenceError(ErrorKind.STREAM_CUT, "The endpoint sent a stream this app cannot read")
+        return InferenceError(ErrorKind.STREAM_CUT, "The endpoint sent a stream this app cannot read", detail="the endpoint sent a stream this app cannot read")
     if isinstance(error, AzureError):
         return InferenceError(ErrorKind.UNKNOWN, _service_message(error))
     return InferenceError(ErrorKind.UNKNOWN, f"{type(error).__name__}: {error}")

@@ -132,29 +132,32 @@ def to_inference_error(error: BaseException, *, streaming: bool = False) -> Infe
             return InferenceError(ErrorKind.STREAM_CUT, "The connection closed before the reply was complete")
         cause = error.__cause__
         detail = f": {cause}" if cause else ""
-        return InferenceError(ErrorKind.CONNECTION, f"Could not connect to the endpoint{detail}")
+        return InferenceError(ErrorKind.CONNECTION, f"Could not connect to the endpoint{detail}", detail=str(cause) if cause else None)
     if isinstance(error, openai.APIStatusError):
         status, message = error.status_code, _service_message(error)
         if status == 401:
-            return InferenceError(ErrorKind.AUTH, "The endpoint refused the credentials: " + message, status)
+            return InferenceError(ErrorKind.AUTH, "The endpoint refused the credentials: " + message, status, detail=message)
         if status == 403:
             return InferenceError(
-                ErrorKind.AUTH, "The endpoint refused access (the identity may lack a role such as Cognitive Services OpenAI User): " + message, status
+                ErrorKind.AUTH,
+                "The endpoint refused access (the identity may lack a role such as Cognitive Services OpenAI User): " + message,
+                status,
+                detail=message,
             )
         if status == 404:
-            return InferenceError(ErrorKind.NOT_FOUND, "Not found: " + message, status)
+            return InferenceError(ErrorKind.NOT_FOUND, "Not found: " + message, status, detail=message)
         if status == 429:
-            return InferenceError(ErrorKind.RATE_LIMITED, "Rate limited: " + message, status, _retry_after(error))
+            return InferenceError(ErrorKind.RATE_LIMITED, "Rate limited: " + message, status, _retry_after(error), detail=message)
         if status in (408, 504):
-            return InferenceError(ErrorKind.TIMEOUT, "The service timed out: " + message, status)
+            return InferenceError(ErrorKind.TIMEOUT, "The service timed out: " + message, status, detail=message)
         if status >= 500:
-            return InferenceError(ErrorKind.SERVER, "The model service failed: " + message, status, _retry_after(error))
+            return InferenceError(ErrorKind.SERVER, "The model service failed: " + message, status, _retry_after(error), detail=message)
         if _error_code(error) == "content_filter" or "content management policy" in message:
-            return InferenceError(ErrorKind.CONTENT_FILTER, "Blocked by the content filter: " + message, status)
-        return InferenceError(ErrorKind.BAD_REQUEST, "The endpoint rejected the request: " + message, status)
+            return InferenceError(ErrorKind.CONTENT_FILTER, "Blocked by the content filter: " + message, status, detail=message)
+        return InferenceError(ErrorKind.BAD_REQUEST, "The endpoint rejected the request: " + message, status, detail=message)
     if isinstance(error, openai.APIError):  # an error event inside the stream
         kind = ErrorKind.STREAM_CUT if streaming else ErrorKind.SERVER
-        return InferenceError(kind, "The endpoint reported an error: " + _service_message(error))
+        return InferenceError(kind, "The endpoint reported an error: " + _service_message(error), detail=_service_message(error))
     if isinstance(error, openai.OpenAIError):
         return InferenceError(ErrorKind.CONFIG, str(error))
     return InferenceError(ErrorKind.UNKNOWN, f"{type(error).__name__}: {error}")
@@ -477,7 +480,7 @@ class OpenAIBackend:
         response = self._create_response(model, messages, options, stream=False)
         if response.status == "failed":
             error = getattr(getattr(response, "error", None), "message", None) or "the response failed"
-            raise InferenceError(ErrorKind.SERVER, "The model service reported the response as failed: " + error)
+            raise InferenceError(ErrorKind.SERVER, "The model service reported the response as failed: " + error, detail="the response failed: " + error)
         end = StreamReader().end(response)
         calls, reasoning = [], []
         for item in response.output:

@@ -172,9 +172,14 @@ class StreamReader:
                 yield self.end(event.response)
                 return
             elif kind == "response.failed":
-                raise InferenceError(ErrorKind.SERVER, "The model service reported the response as failed: " + _error_message(event.response))
+                raise InferenceError(
+                    ErrorKind.SERVER,
+                    "The model service reported the response as failed: " + _error_message(event.response),
+                    detail="the response failed: " + _error_message(event.response),
+                )
             elif kind == "error":
-                raise InferenceError(ErrorKind.SERVER, f"The model service reported an error: {getattr(event, 'message', '') or 'unknown'}")
+                said = getattr(event, "message", "") or "unknown"
+                raise InferenceError(ErrorKind.SERVER, f"The model service reported an error: {said}", detail=said)
 
     def end(self, response: Any) -> StreamEnd:
         self.response_id = response.id

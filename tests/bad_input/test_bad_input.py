@@ -28,10 +28,10 @@ from portal.attachments import AttachmentError, prepare_attachment
 from portal.chat_service import ChatService, MessageTooLong, clean_user_text
 from portal.chat_settings import ChatSettings
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
-from portal.safe_markdown import neutralize_links
 from portal.settings import offline_connection
 from storage.transfer import EXPORT_FORMAT, EXPORT_VERSION
 from tests.bad_input.conftest import Stored
+from tests.chat.page import page_title, sidebar_conversations
 from tests.chat.support import closed_port
 from tests.faults.apptest import APP, PortalEnvironment, assert_no_exception, open_app, send, texts, transcript
 
@@ -106,9 +106,10 @@ def test_chat_message(row: Row, env: PortalEnvironment, stored: Stored) -> None:
     else:
         restated = " ".join(row.expected.removesuffix(" /verbatim").split())  # the words, whitespace normalised
         assert reply.status == "complete" and reply.content.startswith(f'You said: "{restated}')
-        # Shown as markdown without HTML, and with links other than http(s)/mailto neutralised.
-        assert transcript(app)[0] == ("user", neutralize_links(row.expected))
-        assert all(not md.proto.allow_html for md in app.chat_message[0].markdown)  # never rendered as HTML
+        # Shown as typed: neither Markdown nor HTML (escaped text in a paragraph, so no link can work).
+        assert transcript(app)[0] == ("user", row.expected)
+        [paragraph] = [h.value for h in app.chat_message[0].html if "portal-user-text" in h.value]
+        assert paragraph.count("<") == 2 and paragraph.startswith('<p class="portal-user-text">')
 
 
 def test_refused_long_message_is_offered_back_for_copying(env: PortalEnvironment) -> None:
@@ -134,9 +135,9 @@ def test_conversation_id_in_the_url(row: Row, env: PortalEnvironment, stored: St
     foreign = stored.seed("Someone else's secret", ["secret question", "secret answer"], owner="someone-else")
     app = open_app(foreign if row.given == "<foreign>" else row.given)
     assert shown(app, row.expected)
-    assert app.title[0].value == "Chat" and transcript(app) == []
+    assert page_title(app) == "New chat" and transcript(app) == []
     assert not any("secret" in text for _, text in transcript(app))
-    assert [b.label for b in app.sidebar.button if (b.key or "").startswith("open_")] == ["My chat"]
+    assert sidebar_conversations(app) == ["My chat"]
     send(app, "a fresh start")  # the page still works: a new conversation, the bad id is dropped
     assert app.query_params["c"] not in (row.given, foreign, mine)
     assert len(stored.conversations()) == 2
@@ -161,9 +162,9 @@ def test_search(row: Row, env: PortalEnvironment, stored: Stored) -> None:
     app = open_app()
     app.text_input(key="portal_sidebar_search").set_value(row.given).run()
     assert_no_exception(app)
-    assert [b.label for b in app.sidebar.button if (b.key or "").startswith("open_")] == row.expected
+    assert sidebar_conversations(app) == row.expected
     if not row.expected:
-        assert "No conversations match." in texts(app.sidebar.caption)
+        assert any(caption.startswith("No conversation matches") for caption in texts(app.sidebar.caption))
 
 
 # -- 4. Renaming ---------------------------------------------------------------------------------------
@@ -179,8 +180,8 @@ TITLES = (
 def test_rename(row: Row, env: PortalEnvironment, stored: Stored) -> None:
     conversation_id = stored.seed("keep me", ["hello", "hi"])
     app = open_app(conversation_id)
-    app.text_input(key=f"title_{conversation_id}").set_value(row.given)
-    app.button(key=f"rename_{conversation_id}").click().run()
+    app.menu_button(key=f"conv_menu_{conversation_id}").click("Rename").run()
+    app.text_input(key=f"title_{conversation_id}").set_value(row.given).run()  # Enter
     assert_no_exception(app)
     assert [c.title for c in stored.conversations()] == [row.expected]
     assert len(stored.messages(conversation_id)) == 2
@@ -359,7 +360,7 @@ REJECTED_CALLS = (
         ("local", "/openai/deployments/nope", {"AZURE_INFERENCE_AUTH": "none"}),
         "The API deployment nope for this resource does not exist",
     ),
-    Row("nothing-listening", ("closed", "", {"AZURE_INFERENCE_AUTH": "none"}), "Could not connect to the endpoint"),
+    Row("nothing-listening", ("closed", "", {"AZURE_INFERENCE_AUTH": "none"}), "The endpoint could not be reached"),
 )
 
 
@@ -383,7 +384,7 @@ def test_model_info_with_an_unreachable_endpoint(bare_env: PortalEnvironment) ->
     app.run()
     app.switch_page("pages/model_info.py").run()
     assert_no_exception(app)
-    assert any("Could not connect to the endpoint" in e for e in texts(app.error))
+    assert any("The endpoint could not be reached" in e for e in texts(app.error))
     click(app, "Run connection test", timeout=60)
     assert "Run 1 chat: connection" in texts(app.error)
     assert "Run 1 embeddings: connection" in texts(app.error)

@@ -68,3 +68,100 @@ def wait_until_idle(page: Page) -> None:
 def expect_no_exception(page: Page) -> None:
     wait_until_idle(page)
     expect(page.locator(EXCEPTION)).to_have_count(0)
+
+SIDEBAR = '[data-testid="stSidebar"]'
+EXPANDER = '[data-testid="stExpander"]'
+POPOVER = '[data-testid="stPopover"]'
+POPOVER_BODY = '[data-testid="stPopoverBody"]'
+
+
+def pick_option(page: Page, box: Locator, option: Locator, attempts: int = 3) -> None:
+    """Open a selectbox's or multiselect's option list and click `option`. A click on a box that
+    already has focus does not always open the list, and a rerun that lands while it opens closes
+    it again; so the keyboard opens it then, and the list is opened again if it closed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    listbox = page.locator('[role="listbox"]')
+    for _ in range(attempts):
+        wait_until_idle(page)
+        if not listbox.is_visible():
+            box.click()
+            try:
+                listbox.wait_for(state="visible", timeout=2_000)
+            except PlaywrightTimeoutError:
+                box.press("ArrowDown")
+        try:
+            option.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeoutError:
+            continue
+        option.click()
+        return
+    option.click(timeout=1_000)  # fails with Playwright's own message about what it waited for
+
+
+def open_settings(page: Page, tab: str) -> Locator:
+    """The settings panel (the popover at the top of the chat), opened on `tab`."""
+    body = page.locator(POPOVER_BODY).filter(has=page.locator(".st-key-settings_panel"))
+    if not body.is_visible():
+        page.locator(".st-key-settings_popover button:visible").click()  # Streamlit also draws a hidden copy
+    expect(body).to_be_visible()
+    body.get_by_role("tab", name=tab).click()
+    return body
+
+
+def close_settings(page: Page) -> None:
+    page.keyboard.press("Escape")
+    expect(page.locator(POPOVER_BODY).filter(has=page.locator(".st-key-settings_panel"))).to_have_count(0)
+    wait_until_idle(page)
+
+
+def switch_tool_on(page: Page, name: str) -> None:
+    panel = open_settings(page, "Tools and output")
+    picker = panel.locator('[data-testid="stMultiSelect"]').filter(has_text="Tools the model may call")
+    pick_option(page, picker.locator("input"), page.get_by_role("option", name=name, exact=True))
+    page.keyboard.press("Escape")
+    expect(picker).to_contain_text(name)
+    wait_until_idle(page)
+    close_settings(page)
+
+
+def open_export(page: Page) -> Locator:
+    """The open conversation's export dialog (from its menu at the top of the chat)."""
+    dialog = page.get_by_role("dialog")
+    if dialog.count() == 0:
+        page.locator(".st-key-chat_menu button:visible").click()
+        page.get_by_role("menuitem", name="Export").click()
+    expect(dialog).to_contain_text("Export this conversation")
+    return dialog
+
+
+def close_export(page: Page) -> None:
+    page.get_by_role("dialog").get_by_role("button", name="Done").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    wait_until_idle(page)
+
+
+def tool_chip(page: Page, name: str) -> Locator:
+    """The chips of tool `name` in the chat (each opens to its arguments, result and time)."""
+    return messages(page).locator(POPOVER).filter(has_text=name)
+
+
+def open_chip(page: Page, chip: Locator) -> Locator:
+    chip.locator("button:visible").click()
+    body = page.locator(POPOVER_BODY).last
+    expect(body).to_be_visible()
+    return body
+
+
+def streamed_words(page: Page, at_least: int, timeout: float = 20_000) -> None:
+    """Wait until the last assistant message shows at least `at_least` words (it is streaming)."""
+    page.wait_for_function(
+        """(n) => {
+          const all = [...document.querySelectorAll('[data-testid="stChatMessage"]')]
+            .filter(m => m.querySelector('[data-testid="stChatMessageAvatarAssistant"]'));
+          const last = all[all.length - 1];
+          return last && last.innerText.trim().split(/\\s+/).length >= n;
+        }""",
+        arg=at_least,
+        timeout=timeout,
+    )

@@ -97,8 +97,8 @@ def new_context(browser, request: pytest.FixtureRequest, tmp_path: Path):
     On failure a screenshot and the HTML of every open page are saved in the test's tmp_path."""
     contexts = []
 
-    def make():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def make(viewport: dict[str, int] | None = None):
+        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
         context.set_default_timeout(EXPECT_TIMEOUT_MS)
         contexts.append(context)
         return context

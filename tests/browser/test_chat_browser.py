@@ -48,7 +48,7 @@ def test_smoke_app_opens_offline_with_three_pages(app: StreamlitApp, page: Page)
     expect(links).to_have_text([re.compile(rf"{re.escape(name)}\s*$") for name in PAGES])  # after the icon's ligature text
     for name in (*PAGES[1:], PAGES[0]):
         page.locator(NAV_LINKS).filter(has_text=re.compile(rf"{re.escape(name)}\s*$")).click()
-        expect(title(page, name)).to_be_visible()
+        expect(title(page, "New chat" if name == "Chat" else name)).to_be_visible()
         expect_no_exception(page)
     expect(page.get_by_text("offline", exact=False).first).to_be_visible()
 
@@ -199,7 +199,7 @@ def test_conversation_opens_from_url(app: StreamlitApp, page: Page) -> None:
     wait_for_finished_reply(page, count=1)
     first_id = conversation_id(page)
 
-    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat").first.click()
     expect(page).not_to_have_url(re.compile(re.escape(first_id)))
     expect(messages(page)).to_have_count(0)
     send(page, "second conversation beta")
@@ -218,7 +218,7 @@ def test_conversation_opens_from_url(app: StreamlitApp, page: Page) -> None:
     open_app(page, f"{app.url}/?c=does-not-exist")
     expect(page.get_by_text("That conversation does not exist")).to_be_visible()
     expect(messages(page)).to_have_count(0)
-    expect(title(page, "Chat")).to_be_visible()
+    expect(title(page, "New chat")).to_be_visible()
     expect_no_exception(page)
 
 

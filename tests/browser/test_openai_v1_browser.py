@@ -21,18 +21,23 @@ from tests.streamlit_process import StreamlitApp
 from .chat_ui import (
     CAPTION,
     CHAT_INPUT,
+    EXPANDER,
     STOP_BUTTON,
     assistant_messages,
+    close_settings,
     conversation_id,
     expect_no_exception,
     open_app,
+    open_settings,
+    pick_option,
     send,
+    switch_tool_on,
+    tool_chip,
     wait_for_finished_reply,
     wait_until_idle,
 )
 from .conftest import FAST_WORDS_PER_SECOND
 from .test_chat_browser import SAMPLE_GROWTH
-from .test_tools_browser import EXPANDER, SIDEBAR, open_options, switch_tool_on, tool_block
 
 pytestmark = pytest.mark.browser
 
@@ -66,16 +71,14 @@ def choose_model(page: Page, name: str) -> None:
 
 
 def choose_setting(page: Page, label: str, name: str) -> None:
-    """Pick `name` in the chat settings' selectbox `label` (options may carry a " · ..." mark)."""
-    settings = page.locator(SIDEBAR).locator(EXPANDER).filter(has_text="Chat settings")
-    if settings.locator("details[open]").count() == 0:
-        settings.locator("summary").click()
+    """Pick `name` in the settings panel's selectbox `label` (options may carry a " · ..." mark)."""
+    settings = open_settings(page, "Model and prompt")
     picker = settings.locator('[data-testid="stSelectbox"]').filter(has_text=label)
     box = picker.get_by_role("combobox")
-    open_options(page, box)
-    page.get_by_role("option", name=re.compile(rf"^{re.escape(name)}( ·.*)?$")).click()
+    pick_option(page, box, page.get_by_role("option", name=re.compile(rf"^{re.escape(name)}( ·.*)?$")))
     expect(box).to_have_value(re.compile(rf"^{re.escape(name)}"))
     wait_until_idle(page)
+    close_settings(page)
 
 
 def thinking_block(message: Locator) -> Locator:
@@ -139,7 +142,7 @@ def test_reasoning_stop_tools_and_reload(app: StreamlitApp, page: Page) -> None:
     expect(thinking_block(replies.first)).to_have_count(1)
     expect(replies.nth(1)).to_contain_text("Stopped")
     expect(replies.nth(1)).to_contain_text('You said: "stop me".')
-    expect(tool_block(page, "calculator")).to_have_count(1)
+    expect(tool_chip(page, "calculator")).to_have_count(1)
     expect(replies.last).to_contain_text("calculator returned 84")
     expect_no_exception(page)
 

@@ -26,12 +26,13 @@ from .chat_ui import (
     expect_no_exception,
     open_app,
     send,
+    switch_tool_on,
+    tool_chip,
     wait_for_finished_reply,
 )
 from .conftest import FAST_WORDS_PER_SECOND
 from .test_chat_browser import SAMPLE_GROWTH
 from .test_openai_v1_browser import choose_model, choose_setting, thinking_block
-from .test_tools_browser import switch_tool_on, tool_block
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +98,7 @@ def test_summary_tools_stop_and_reload(app: StreamlitApp, page: Page, responses_
     expect(answered).to_contain_text("calculator returned 84")
     continued = [s.response for s in responses_server.state.responses.values() if s.response.get("previous_response_id")]
     assert continued, "the tool output continued the stored response instead of resending the history"
-    expect(tool_block(page, "calculator")).to_have_count(1)
+    expect(tool_chip(page, "calculator")).to_have_count(1)
 
     send(page, "stop me /long 3000 /slow 40")
     page.wait_for_function(
@@ -118,7 +119,7 @@ def test_summary_tools_stop_and_reload(app: StreamlitApp, page: Page, responses_
     expect(page).to_have_url(re.compile(re.escape(cid)))
     replies = assistant_messages(page)
     expect(thinking_block(replies.first)).to_have_count(1)
-    expect(tool_block(page, "calculator")).to_have_count(1)
+    expect(tool_chip(page, "calculator")).to_have_count(1)
     expect(replies.last).to_contain_text("Stopped")
     expect(replies.last).to_contain_text('You said: "stop me".')
     expect_no_exception(page)

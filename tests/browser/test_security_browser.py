@@ -30,7 +30,10 @@ from tests.browser.chat_ui import (
     conversation_id,
     expect_no_exception,
     messages,
+    open_export,
     send,
+    switch_tool_on,
+    tool_chip,
     wait_for_finished_reply,
     wait_until_idle,
 )
@@ -178,10 +181,8 @@ def test_two_users_each_see_only_their_own_conversations(auth_portal: AuthPortal
         # Search over titles and message text finds only the user's own conversations.
         search = sidebar(page).get_by_label("Search conversations")
         search.fill(other)
-        search.press("Enter")
-        expect(sidebar(page).get_by_text("No conversations match.")).to_be_visible()
+        expect(sidebar(page).get_by_text("No conversation matches")).to_be_visible()
         search.fill(own)
-        search.press("Enter")
         expect(sidebar(page).get_by_role("button", name=re.compile(own))).to_be_visible()
 
     # A link to the other user's conversation: a friendly warning, no messages, no trace in the HTML.
@@ -189,17 +190,19 @@ def test_two_users_each_see_only_their_own_conversations(auth_portal: AuthPortal
         page.goto(f"{auth_portal.url}/?c={other_id}")
         expect(page.get_by_text("does not exist or is not yours")).to_be_visible()
         expect(messages(page)).to_have_count(0)
-        expect(page.get_by_role("heading", level=1, name="Chat", exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", level=1, name="New chat", exact=True)).to_be_visible()
+        expect(page.locator(".st-key-chat_menu")).to_have_count(0)  # no export or delete of another user's chat
         expect(page.get_by_role("button", name="JSON")).to_have_count(0)
-        expect(page.get_by_role("button", name="Markdown")).to_have_count(0)
         wait_until_idle(page)
         assert other_word not in page.content()
         expect_no_exception(page)
 
 
 def download(page: Page, button: str) -> str:
+    """Export the open conversation from its menu at the top of the chat, in format `button`."""
+    dialog = open_export(page)
     with page.expect_download() as info:
-        page.get_by_role("button", name=button).click()
+        dialog.get_by_role("button", name=button).click()
     return Path(info.value.path()).read_text("utf-8")
 
 
@@ -222,16 +225,15 @@ def test_exports_hold_only_the_users_own_conversation(auth_portal: AuthPortal, n
         assert other_id not in json.dumps(exported)
         markdown = download(page, "Markdown")
         assert own in markdown and other not in markdown
+        page.get_by_role("dialog").get_by_role("button", name="Done").click()
 
 
 def ask_search_tool(portal: AuthPortal, page: Page, word: str) -> list[dict]:
     """Switch the tool on for a new conversation, ask the local model to search, return what the tool found."""
     wait_until_idle(page)
-    sidebar(page).get_by_text("Tools, attachments and output").click()
-    expect(page.get_by_role("combobox", name="Tools the model may call")).to_be_visible()
-    choose_in_multiselect(page, "Tools the model may call", "search_conversations")
+    switch_tool_on(page, "search_conversations")
     send(page, f"search my conversations for {word}")
-    expect(page.get_by_text("search_conversations(", exact=False).first).to_be_visible(timeout=30_000)
+    expect(tool_chip(page, "search_conversations").first).to_be_visible(timeout=30_000)
     wait_for_finished_reply(page)
     expect_no_exception(page)
     asked_in = conversation_id(page)
@@ -257,7 +259,7 @@ def test_search_conversations_tool_never_reaches_the_other_user(auth_portal: Aut
     assert alice_id not in bob.content()
 
     # The same question from Alice finds her conversation: the tool works, it is the owner that differs.
-    alice.get_by_role("button", name="New chat").click()
+    alice.get_by_role("button", name="New chat").first.click()
     expect(alice).not_to_have_url(re.compile(re.escape(alice_id)))
     found_by_alice = ask_search_tool(auth_portal, alice, word)
     assert alice_id in {m["id"] for m in found_by_alice}, found_by_alice

@@ -1,7 +1,7 @@
 """Tools and attachments in Chromium: the portal as a real `streamlit run` process on the offline backend.
 
-The calculator is switched on in the sidebar, its call is shown as a block with the name, arguments and
-result, and the answer uses it; an image attached in the chat input's file picker is sent with the
+The calculator is switched on in the settings panel, its call is shown as a chip (name and time) that
+opens to the arguments and result, inside the one message of its turn, and the answer uses it; an image attached in the chat input's file picker is sent with the
 message, shown in the history and still there after a reload; a file that is not what it claims is
 refused with a message that outlives the rerun after the reply.
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Page, expect
 
 from tests.streamlit_process import StreamlitApp
 from tests.tools.support import image_bytes
@@ -21,9 +20,11 @@ from .chat_ui import (
     assistant_messages,
     conversation_id,
     expect_no_exception,
-    messages,
     open_app,
+    open_chip,
     send,
+    switch_tool_on,
+    tool_chip,
     user_messages,
     wait_for_finished_reply,
     wait_until_idle,
@@ -31,44 +32,10 @@ from .chat_ui import (
 
 pytestmark = pytest.mark.browser
 
-SIDEBAR = '[data-testid="stSidebar"]'
-EXPANDER = '[data-testid="stExpander"]'
 CODE = '[data-testid="stCode"]'
 CHAT_FILE_INPUT = '[data-testid="stChatInput"] input[type="file"]'
 IMAGE = '[data-testid="stImage"] img, [data-testid="stImageContainer"] img'
 TOAST = '[data-testid="stToast"]'
-
-
-def sidebar_expander(page: Page, title: str) -> Locator:
-    """The sidebar expander `title`, opened (left open if it already is)."""
-    expander = page.locator(SIDEBAR).locator(EXPANDER).filter(has_text=title)
-    if expander.locator("details[open]").count() == 0:
-        expander.locator("summary").click()
-    return expander
-
-
-def open_options(page: Page, box: Locator) -> None:
-    """Open a selectbox's or multiselect's option list: a click on an already focused box does not
-    always open it, so the keyboard opens it then."""
-    box.click()
-    try:
-        page.locator('[role="listbox"]').wait_for(state="visible", timeout=2_000)
-    except PlaywrightTimeoutError:
-        box.press("ArrowDown")
-
-
-def switch_tool_on(page: Page, name: str) -> None:
-    settings = sidebar_expander(page, "Tools, attachments and output")
-    picker = settings.locator('[data-testid="stMultiSelect"]').filter(has_text="Tools the model may call")
-    open_options(page, picker.locator("input"))
-    page.get_by_role("option", name=name, exact=True).click()
-    page.keyboard.press("Escape")
-    expect(picker).to_contain_text(name)
-    wait_until_idle(page)
-
-
-def tool_block(page: Page, label: str) -> Locator:
-    return messages(page).locator(EXPANDER).filter(has_text=label)
 
 
 def attach(page: Page, *files: dict) -> None:
@@ -80,27 +47,26 @@ def attach(page: Page, *files: dict) -> None:
     expect(chat_input.locator('[data-testid="stFileChipIconSpinner"]')).to_have_count(0)
 
 
-def test_calculator_switched_on_in_the_sidebar_is_called_and_shown(app: StreamlitApp, page: Page) -> None:
+def test_calculator_switched_on_in_the_settings_is_called_and_shown(app: StreamlitApp, page: Page) -> None:
     open_app(page, app.url)
     switch_tool_on(page, "calculator")
     send(page, "what is 12*7?")
 
-    answer = wait_for_finished_reply(page)
+    answer = wait_for_finished_reply(page, count=1)  # one tool turn is one message
     expect(answer).to_contain_text("Based on the tool results: calculator returned 84.")
-    block = tool_block(page, "calculator(")
-    expect(block).to_have_count(1)
-    expect(block.locator("summary")).to_contain_text('calculator({"expression": "12*7"})')
-    block.locator("summary").click()
-    codes = block.locator(CODE)
+    chip = tool_chip(page, "calculator")
+    expect(chip).to_have_count(1)
+    expect(chip).to_contain_text(re.compile(r"calculator · [\d,]+ ms"))
+    codes = open_chip(page, chip).locator(CODE)
     expect(codes).to_have_count(2)
     expect(codes.nth(0)).to_contain_text('"expression": "12*7"')
     expect(codes.nth(1)).to_contain_text('"result": 84')
-    expect(messages(page).filter(has_text="Calling calculator")).to_have_count(1)
+    page.keyboard.press("Escape")
     expect_no_exception(page)
 
     conversation_id(page)
     page.reload()
-    expect(tool_block(page, 'calculator({"expression": "12*7"})')).to_have_count(1)
+    expect(tool_chip(page, "calculator")).to_have_count(1)
     expect(assistant_messages(page).last).to_contain_text("calculator returned 84")
     expect_no_exception(page)
 

@@ -18,10 +18,12 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from portal.chat_service import title_from
 from storage import repository
 from storage.engine import default_database_url, make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.records import MessageRecord
+from tests.chat.page import bubble, button, page_title, said, sidebar_conversations, sidebar_groups, stats_line, transcript
 from tests.chat.support import unique
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -102,55 +104,44 @@ def send(app: AppTest, text: str) -> AppTest:
     return app
 
 
-def transcript(app: AppTest) -> list[tuple[str, str]]:
-    """(role, text) of every rendered chat message."""
-    return [(m.name, "\n".join(md.value for md in m.markdown)) for m in app.chat_message]
-
-
-def bubble(app: AppTest, index: int):
-    return app.chat_message[index]
-
-
-def button(app: AppTest, label: str):
-    matches = [b for b in app.button if b.label == label]
-    assert len(matches) == 1, f"expected one {label!r} button, found {[b.label for b in app.button]}"
-    return matches[0]
-
-
-def sidebar_conversations(app: AppTest) -> list[str]:
-    return [b.label for b in app.sidebar.button if (b.key or "").startswith("open_")]
+def run(app: AppTest) -> AppTest:
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
 
 
 # -- sending -------------------------------------------------------------------------------------------
 
 
-def test_offline_banner_says_offline(portal: Portal) -> None:
+def test_the_offline_banner_is_one_line_with_a_way_to_connect_a_model(portal: Portal) -> None:
     app = open_app()
-    banners = [info.value for info in app.info]
-    assert any("offline" in text.lower() for text in banners), banners
-    assert app.title[0].value == "Chat"
+
+    banner = [c.value for c in app.caption if "Offline demo" in c.value]
+    assert len(banner) == 1 and "\n" not in banner[0]
+    assert button(app, "Connect your model")
+    assert page_title(app) == "New chat"
     assert transcript(app) == []
+    assert any("No conversations yet" in c.value for c in app.sidebar.caption)
 
 
-def test_sending_a_message_streams_both_messages_with_metrics_and_stores_them(portal: Portal) -> None:
-    text = unique("Hello portal, what is 2 + 3?")
+def test_sending_a_message_streams_one_turn_with_its_stats_and_stores_both(portal: Portal) -> None:
+    text = unique("Hello portal,\nwhat is 2 + 3?\n\n  indented line")
     app = send(open_app(), text)
 
     conversation_id = app.query_params["c"]
     assert conversation_id
     shown = transcript(app)
-    assert shown[0] == ("user", text)
+    assert shown[0] == ("user", text)  # line breaks and spaces as typed
+    assert [said(bubble(app, 0)), said(bubble(app, 1))] == ["You said:", "The model said:"]
     assert shown[1][0] == "assistant"
-    assert shown[1][1].startswith(f'You said: "{text}".')
     assert "By my arithmetic `2 + 3` = 5." in shown[1][1]
-    metrics = [caption.value for caption in bubble(app, 1).caption]
-    assert len(metrics) == 1
-    assert "`local-chat`" in metrics[0]
-    assert "prompt +" in metrics[0] and "completion tokens" in metrics[0]
-    assert "first token" in metrics[0] and "total" in metrics[0] and "tokens/s" in metrics[0]
-    assert "finish: stop" in metrics[0]
-    assert app.title[0].value == text  # the first message names the conversation
-    assert sidebar_conversations(app) == [text]
+    metrics = stats_line(bubble(app, 1))
+    assert "`local-chat`" in metrics
+    assert "prompt +" in metrics and "first token" in metrics and "total" in metrics and "tokens/s" in metrics
+    assert "finish: stop" in metrics
+    assert page_title(app) == title_from(text) and title_from(text).startswith("Hello portal, what is")  # named by it
+    assert sidebar_conversations(app) == [title_from(text)]
+    assert sidebar_groups(app) == ["Today"]
 
     user, reply = portal.messages(conversation_id)
     assert (user.role, user.content, user.status) == ("user", text, "complete")
@@ -159,7 +150,16 @@ def test_sending_a_message_streams_both_messages_with_metrics_and_stores_them(po
     assert reply.completion_tokens and reply.prompt_tokens and reply.total_time_ms and reply.time_to_first_token_ms
 
 
-def test_sidebar_settings_are_sent_as_request_parameters(portal: Portal) -> None:
+def test_user_text_is_never_markdown_or_html(portal: Portal) -> None:
+    text = unique("**not bold** <b>not html</b> <img src=x onerror=alert(1)> [link](javascript:alert(1))")
+    app = send(open_app(), text)
+
+    paragraph = next(h.value for h in bubble(app, 0).html if "portal-user-text" in h.value)
+    assert "<b>" not in paragraph and "<img" not in paragraph and "&lt;img src=x" in paragraph
+    assert transcript(app)[0] == ("user", text)
+
+
+def test_the_settings_panel_is_sent_and_summarised_above_the_chat(portal: Portal) -> None:
     app = open_app()
     app.number_input(key="max_draft").set_value(3)
     app.number_input(key="temp_draft").set_value(0.5)
@@ -168,14 +168,13 @@ def test_sidebar_settings_are_sent_as_request_parameters(portal: Portal) -> None
 
     shown = transcript(app)
     assert shown[1] == ("assistant", "Your message reads:")  # seed 2's opening, cut at three tokens
-    metrics = bubble(app, 1).caption[0].value
-    assert "3 completion tokens" in metrics
-    assert "finish: length" in metrics
+    metrics = stats_line(bubble(app, 1))
+    assert "3 completion tokens" in metrics and "finish: length" in metrics
+    assert any(c.value == "local-chat · temperature 0.5 · max 3 tokens" for c in app.caption)
 
     conversation_id = app.query_params["c"]
     reply = portal.messages(conversation_id)[1]
-    assert reply.finish_reason == "length"
-    assert reply.completion_tokens == 3
+    assert (reply.finish_reason, reply.completion_tokens) == ("length", 3)
     assert reply.params == {"model": "local-chat", "temperature": 0.5, "max_tokens": 3, "seed": 2}
     with portal.sessions.begin() as session:
         stored = repository.get_conversation(session, conversation_id).settings
@@ -185,45 +184,43 @@ def test_sidebar_settings_are_sent_as_request_parameters(portal: Portal) -> None
 
 
 @pytest.mark.parametrize(
-    ("fault", "level", "expected"),
+    ("fault", "level", "status", "expected"),
     [
-        ("/fault 500", "error", "The model service failed"),
-        ("/fault 401", "error", "The endpoint refused the credentials"),
-        ("/fault filter", "error", "Blocked by the content filter"),
-        ("/fault 429", "error", "Rate limited: Rate limit is exceeded."),
-        ("/fault cut:3", "warning", "The connection closed before the reply was complete"),
+        ("/fault 500", "error", "error", "The model service failed. Try again in a moment. Details: "),
+        ("/fault 401", "error", "error", "The endpoint refused the credentials. Check the API key"),
+        ("/fault filter", "error", "error", "The content filter blocked this request. Rephrase the message"),
+        ("/fault 429", "error", "error", "The endpoint is rate limiting requests. Wait a moment, then try again. Details: "),
+        ("/fault cut:3", "warning", "incomplete", "The connection dropped before the reply finished; what arrived is kept."),
     ],
     ids=["500", "401", "filter", "429", "cut"],
 )
-def test_errors_show_their_message_keep_the_user_text_and_the_next_message_works(
-    portal: Portal, fault: str, level: str, expected: str
+def test_errors_say_once_what_happened_keep_the_user_text_and_the_next_message_works(
+    portal: Portal, fault: str, level: str, status: str, expected: str
 ) -> None:
     text = unique(f"{fault} please")
     app = send(open_app(), text)
 
     shown = transcript(app)
     assert shown[0] == ("user", text)
-    assert shown[1][0] == "assistant"
     markers = [element.value for element in getattr(bubble(app, 1), level)]
-    assert len(markers) == 1 and expected in markers[0], markers
+    assert len(markers) == 1 and markers[0].startswith(expected), markers
+    sentences = [s.strip() for s in markers[0].replace(";", ".").split(".") if s.strip()]
+    assert len(sentences) == len(set(sentences)), markers[0]  # nothing said twice
     conversation_id = app.query_params["c"]
     user, reply = portal.messages(conversation_id)
     assert user.content == text
-    assert expected in reply.error
-    if fault.startswith("/fault cut"):
-        assert "Incomplete: the reply ended before the model finished." in markers[0]
-        assert reply.status == "incomplete"
+    assert (reply.status, reply.error) == (status, markers[0])
+    if status == "incomplete":
         assert shown[1][1] == reply.content == "You said:"  # the two tokens that arrived are kept
     else:
-        assert markers[0].startswith("The request failed.")
-        assert reply.status == "error"
         assert shown[1][1] == ""
+    assert button(app, "Regenerate")  # the final state, with its action
 
     app = send(app, "and now without a fault")
     shown = transcript(app)
     assert shown[2] == ("user", "and now without a fault")
     assert shown[3][1].startswith('You said: "and now without a fault".')
-    assert "finish: stop" in bubble(app, 3).caption[0].value
+    assert "finish: stop" in stats_line(bubble(app, 3))
     assert [m.status for m in portal.messages(conversation_id)][2:] == ["complete", "complete"]
 
 
@@ -262,101 +259,141 @@ def test_unknown_conversation_in_the_url_shows_a_warning(portal: Portal, bad_id:
     portal.seed("Someone's chat", ["hello", "hi"])
     app = open_app(bad_id)
     assert any("does not exist" in w.value for w in app.warning)
-    assert app.title[0].value == "Chat"
+    assert page_title(app) == "New chat"
     assert transcript(app) == []
     assert sidebar_conversations(app) == ["Someone's chat"]
 
 
-def test_rename_from_the_sidebar(portal: Portal) -> None:
+# -- the conversation list -------------------------------------------------------------------------
+
+
+def test_rename_in_place_from_the_row_menu_saves_on_enter(portal: Portal) -> None:
+    other = portal.seed("Another chat", ["a", "b"])
     app = send(open_app(), unique("name me"))
     conversation_id = app.query_params["c"]
 
-    app.text_input(key=f"title_{conversation_id}").input("Renamed chat")
-    app.button(key=f"rename_{conversation_id}").click().run()
+    app.menu_button(key=f"conv_menu_{other}").click("Rename")
+    run(app)
+    title = app.text_input(key=f"title_{other}")
+    assert title.value == "Another chat"
+    title.input("Renamed: *not* italics").run()  # Enter commits the field
 
     assert not app.exception
-    assert app.title[0].value == "Renamed chat"
-    assert sidebar_conversations(app) == ["Renamed chat"]
-    assert [c.title for c in portal.conversations()] == ["Renamed chat"]
+    assert "Renamed: *not* italics" in sidebar_conversations(app)  # shown as typed, not as Markdown
+    assert {c.id: c.title for c in portal.conversations()}[other] == "Renamed: *not* italics"
+    assert not [t for t in app.text_input if (t.key or "").startswith("title_")]  # the row is a row again
+    assert app.query_params["c"] == conversation_id  # renaming another chat does not open it
     assert len(transcript(app)) == 2
 
 
-def test_delete_needs_confirmation(portal: Portal) -> None:
+def test_pinned_conversations_come_first_in_their_own_group(portal: Portal) -> None:
+    older = portal.seed("Older chat", ["a", "b"])
+    portal.seed("Newer chat", ["c", "d"])
+    app = open_app()
+    assert sidebar_conversations(app) == ["Newer chat", "Older chat"]
+
+    app.menu_button(key=f"conv_menu_{older}").click("Pin")
+    run(app)
+
+    assert sidebar_groups(app) == ["Pinned", "Today"]
+    assert sidebar_conversations(app) == ["Older chat", "Newer chat"]
+    assert "Unpin" in app.menu_button(key=f"conv_menu_{older}").proto.options
+
+
+def test_delete_asks_first(portal: Portal) -> None:
     other = portal.seed("Keep me", ["keep", "kept"])
     app = send(open_app(), unique("delete me"))
     conversation_id = app.query_params["c"]
 
-    app.button(key=f"delete_{conversation_id}").click().run()
-    assert any("This cannot be undone" in w.value for w in app.sidebar.warning)
-    app.button(key=f"delete_no_{conversation_id}").click().run()
-    assert not any("This cannot be undone" in w.value for w in app.sidebar.warning)
+    app.menu_button(key="chat_menu").click("Delete")
+    run(app)
+    assert any("This cannot be undone" in m.value for m in app.markdown)
+    app.button(key="delete_cancel").click().run()
+    assert not any("This cannot be undone" in m.value for m in app.markdown)
     assert len(portal.conversations()) == 2  # cancelled: nothing deleted
 
-    app.button(key=f"delete_{conversation_id}").click().run()
-    app.button(key=f"delete_yes_{conversation_id}").click().run()
+    app.menu_button(key=f"conv_menu_{conversation_id}").click("Delete")
+    run(app)
+    app.button(key="delete_confirm").click().run()
     assert not app.exception
     assert "c" not in app.query_params
     assert [c.id for c in portal.conversations()] == [other]
     assert portal.messages(conversation_id) == []
     assert sidebar_conversations(app) == ["Keep me"]
-    assert app.title[0].value == "Chat"
+    assert page_title(app) == "New chat"
 
 
-def test_search_filters_the_sidebar_list(portal: Portal) -> None:
+def test_search_filters_the_list_as_you_type(portal: Portal) -> None:
     portal.seed("Apple pie recipe", ["how long to bake?", "forty minutes"])
     portal.seed("Banana bread", ["it needs ripe kiwi too", "no, it does not"])
     portal.seed("Cherry tart", ["pitting cherries", "use a straw"])
     app = open_app()
     assert sorted(sidebar_conversations(app)) == ["Apple pie recipe", "Banana bread", "Cherry tart"]
-
     search = app.text_input(key="portal_sidebar_search")
+    assert search.proto.live_debounce_ms == 250  # commits after a typing pause, without Enter
+
     search.input("apple").run()
     assert sidebar_conversations(app) == ["Apple pie recipe"]
     app.text_input(key="portal_sidebar_search").input("KIWI").run()  # message text, any case
     assert sidebar_conversations(app) == ["Banana bread"]
     app.text_input(key="portal_sidebar_search").input("durian").run()
     assert sidebar_conversations(app) == []
-    assert any(c.value == "No conversations match." for c in app.sidebar.caption)
+    assert any("No conversation matches" in c.value and "durian" in c.value for c in app.sidebar.caption)
     app.text_input(key="portal_sidebar_search").input("").run()
     assert len(sidebar_conversations(app)) == 3
 
 
-# -- regenerate and edit ---------------------------------------------------------------------------
+# -- regenerate, edit and branches ------------------------------------------------------------------
 
 
-def test_regenerate_replaces_the_last_reply(portal: Portal) -> None:
+def test_regenerate_adds_a_second_reply_and_keeps_the_first(portal: Portal) -> None:
     text = unique("say it again")
     app = send(open_app(), text)
     conversation_id = app.query_params["c"]
-    assert transcript(app)[1][1].startswith(f'You said: "{text}".')
+    first = transcript(app)[1][1]
+    assert first.startswith(f'You said: "{text}".')
 
     app.number_input(key=f"seed_{conversation_id}").set_value(1).run()  # a different opening next time
     button(app, "Regenerate").click().run()
 
     assert not app.exception
     shown = transcript(app)
-    assert len(shown) == 2
-    assert shown[0] == ("user", text)
+    assert len(shown) == 2 and shown[0] == ("user", text)
     assert shown[1][1].startswith(f'You wrote: "{text}".')
+    assert any(h.value.endswith(">2 / 2</span>") for h in bubble(app, 1).html)
     stored = portal.messages(conversation_id)
-    assert [(m.role, m.status) for m in stored] == [("user", "complete"), ("assistant", "complete")]
-    assert stored[1].content == shown[1][1]
-    assert stored[1].params == {"model": "local-chat", "seed": 1}
+    assert [(m.role, m.status) for m in stored] == [("user", "complete"), ("assistant", "complete"), ("assistant", "complete")]
+    assert stored[2].params == {"model": "local-chat", "seed": 1}
+
+    button(app, "Previous reply").click().run()
+    assert transcript(app)[1][1] == first
+    assert any(h.value.endswith(">1 / 2</span>") for h in bubble(app, 1).html)
 
 
-def test_edit_and_resend_replaces_the_last_exchange(portal: Portal) -> None:
-    app = send(open_app(), unique("first version"))
+def test_editing_an_earlier_message_forks_and_both_branches_stay(portal: Portal) -> None:
+    app = send(open_app(), unique("first question"))
     conversation_id = app.query_params["c"]
+    app = send(app, "second question")
+    app = send(app, "third question")
+    before = transcript(app)
+    assert len(before) == 6
+    second = portal.messages(conversation_id)[2]
 
-    button(app, "Edit last message").click().run()
-    editor = [t for t in app.text_area if t.label.startswith("Edit your last message")]
-    assert len(editor) == 1
-    editor[0].input("second version")
-    button(app, "Resend").click().run()
+    app.button(key=f"edit_{second.id}").click().run()
+    editor = app.text_area(key=f"edit_text_{second.id}")
+    assert editor.value == "second question"
+    editor.input("second question,\nbetter")
+    button(app, "Send").click().run()
 
     assert not app.exception
     shown = transcript(app)
-    assert [role for role, _ in shown] == ["user", "assistant"]
-    assert shown[0][1] == "second version"
-    assert shown[1][1].startswith('You said: "second version".')
-    assert [m.content for m in portal.messages(conversation_id)][0] == "second version"
+    assert [text for _, text in shown[:3]] == [before[0][1], before[1][1], "second question,\nbetter"]
+    assert len(shown) == 4 and shown[3][1].startswith('You said: "second question, better".')
+    assert any(h.value.endswith(">2 / 2</span>") for h in bubble(app, 2).html)
+
+    button(app, "Previous edit").click().run()
+    assert transcript(app) == before
+    reloaded = open_app(conversation_id)
+    assert transcript(reloaded) == before  # the branch shown is stored
+    button(reloaded, "Next edit").click().run()
+    assert transcript(reloaded)[2][1] == "second question,\nbetter"

@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from tests.chat.page import stats_line, tool_chips
 from tests.chat.support import unique
 from tests.chat.test_chat_page import Portal, bubble, open_app, portal, send, transcript  # noqa: F401 (the fixture)
 
@@ -30,7 +31,8 @@ def offline_server():
 
 def test_the_offline_demo_runs_on_the_openai_backend(v1_portal: Portal) -> None:
     app = open_app()
-    assert any("OpenAI v1 API" in info.value for info in app.info), [info.value for info in app.info]
+    banner = [c for c in app.caption if "Offline demo" in c.value]
+    assert len(banner) == 1 and "OpenAI v1 API" in banner[0].proto.help, [c.value for c in app.caption]
     # The model picker is filled from the deployments the endpoint lists.
     picker = app.selectbox(key="model_draft")
     assert {"local-chat", "local-reasoner"} <= set(picker.options)
@@ -58,7 +60,7 @@ def test_a_reasoning_reply_shows_its_thinking_collapsed_with_its_token_count(v1_
     said = [md.value for md in answer.markdown if md not in thinking.markdown]
     assert any(text.startswith('You said: "What is 6\\*7?') for text in said)
     assert all("Working it out" not in text for text in said)
-    assert "(80 reasoning)" in answer.caption[0].value
+    assert "(80 reasoning)" in stats_line(answer)
     reply = v1_portal.messages(app.query_params["c"])[1]
     assert reply.params["reasoning_effort"] == "high" and reply.parts["reasoning_tokens"] == 80
 
@@ -72,5 +74,5 @@ def test_tools_run_on_the_openai_backend(v1_portal: Portal) -> None:
     assert conversation[1].parts["tool_calls"][0]["name"] == "calculator"
     assert json.loads(conversation[2].content)["result"] == 84
     assert "calculator returned 84" in conversation[3].content
-    labels = [e.label for e in app.expander]
-    assert any(label.startswith("calculator(") for label in labels), labels
+    [(label, _, codes, _)] = tool_chips(bubble(app, 1))  # one turn, one chip
+    assert label.startswith("calculator · ") and codes[0] == '{"expression": "12*7"}'

@@ -71,13 +71,15 @@ def test_user_text_is_committed_before_the_request_and_kept_when_it_fails(chat_d
     reply = stored[1]
     assert reply.id == prepared.assistant_message_id
     assert reply.status == "error"
-    assert reply.error.startswith("The model service failed: ")
-    assert "(HTTP 500)" in reply.error
+    assert reply.error.startswith("The model service failed. Try again in a moment. Details: ")
+    assert "HTTP 500" in reply.error
     assert reply.total_time_ms is not None and reply.total_time_ms >= 1000  # the one retry waited a second
     assert reply.time_to_first_token_ms is None
 
 
-def test_user_text_is_kept_when_the_key_is_wrong(chat_db: ChatDatabase, keyed_server: RunningServer, other_backend, chat_api: str) -> None:
+def test_user_text_is_kept_when_the_key_is_wrong(
+    chat_db: ChatDatabase, keyed_server: RunningServer, other_backend, chat_api: str
+) -> None:
     backend = make_backend(chat_connection(keyed_server.url, chat_api, api_key="wrong-key"))
     other_backend.append(backend)
     service = ChatService(chat_db.sessions, backend)
@@ -91,7 +93,7 @@ def test_user_text_is_kept_when_the_key_is_wrong(chat_db: ChatDatabase, keyed_se
     stored = chat_db.messages(user.conversation_id)
     assert roles_and_texts(stored) == [("user", text), ("assistant", "")]
     assert stored[1].status == "error"
-    assert "refused the credentials" in stored[1].error and "(HTTP 401)" in stored[1].error
+    assert "refused the credentials" in stored[1].error and "HTTP 401" in stored[1].error
     assert "Check the API key" in stored[1].error
     assert chat_db.conversation_count() == 1
 
@@ -163,14 +165,16 @@ def test_closing_the_stream_mid_way_stores_stopped_with_the_partial_text(chat_db
     assert reply.total_time_ms is not None
 
 
-def test_cut_connection_stores_incomplete_with_the_tokens_that_arrived(chat_db: ChatDatabase, service: ChatService, chat_api: str) -> None:
+def test_cut_connection_stores_incomplete_with_the_tokens_that_arrived(
+    chat_db: ChatDatabase, service: ChatService, chat_api: str
+) -> None:
     cut = PREAMBLE_EVENTS[chat_api] + 4
     user, prepared, deltas = send(service, unique(f"/fault cut:{cut} cut this short"))
     reply = chat_db.message(prepared.assistant_message_id)
     assert reply.status == "incomplete"
     assert len(deltas) == 4  # the events before the first word and four tokens got through before the cut
     assert reply.content == "".join(deltas) == 'You said: "cut this'
-    assert reply.error.startswith("The connection closed before the reply was complete")
+    assert reply.error.startswith("The connection dropped before the reply finished; what arrived is kept.")
     assert "what arrived is kept" in reply.error
     assert reply.finish_reason is None
     assert chat_db.messages(user.conversation_id)[0].content.startswith(f"/fault cut:{cut} cut this short")
@@ -225,8 +229,8 @@ def test_rate_limit_that_persists_is_an_error_and_keeps_the_user_message(chat_db
     stored = chat_db.messages(user.conversation_id)
     assert roles_and_texts(stored) == [("user", text), ("assistant", "")]
     assert stored[1].status == "error"
-    assert stored[1].error.startswith("Rate limited: Rate limit ")  # "is exceeded" (Azure) or "reached for requests" (OpenAI)
-    assert "(HTTP 429)" in stored[1].error
+    assert stored[1].error.startswith("The endpoint is rate limiting requests. Wait a moment, then try again. Details: Rate limit ")  # "is exceeded" (Azure) or "reached for requests" (OpenAI)
+    assert "HTTP 429" in stored[1].error
     assert "rate limiting requests" in stored[1].error
 
 
@@ -236,8 +240,7 @@ def test_content_filter_stores_the_filter_message(chat_db: ChatDatabase, service
     user_row, reply = chat_db.messages(user.conversation_id)
     assert user_row.content == text
     assert reply.status == "error"
-    assert reply.error.startswith("Blocked by the content filter: ")
-    assert "The content filter blocked this request; rephrase the message." in reply.error
+    assert reply.error.startswith("The content filter blocked this request. Rephrase the message and send it again. Details: ")
 
 
 def test_connection_refused_stores_the_connection_message(chat_db: ChatDatabase, other_backend, chat_api: str) -> None:
@@ -248,8 +251,8 @@ def test_connection_refused_stores_the_connection_message(chat_db: ChatDatabase,
     user_row, reply = chat_db.messages(user.conversation_id)
     assert user_row.content == "is anyone there"
     assert reply.status == "error"
-    assert reply.error.startswith("Could not connect to the endpoint: ")
-    assert "check the URL and that the service is running" in reply.error
+    assert reply.error.startswith("The endpoint could not be reached. Check the URL and that the service is running. Details: ")
+    assert "Check the URL and that the service is running" in reply.error
 
 
 def test_read_timeout_stores_the_timeout_message(chat_db: ChatDatabase, other_backend, chat_api: str) -> None:
@@ -261,7 +264,7 @@ def test_read_timeout_stores_the_timeout_message(chat_db: ChatDatabase, other_ba
     user_row, reply = chat_db.messages(user.conversation_id)
     assert user_row.content == text
     assert reply.status == "error"
-    assert reply.error.startswith("The request timed out. ")
+    assert reply.error.startswith("The model did not answer in time. Try again, or raise the timeout.")
     assert "raise the timeout" in reply.error
     assert reply.total_time_ms < 4000
 
@@ -351,53 +354,70 @@ def _two_turns(service: ChatService) -> str:
 
 
 @CHAT_COMPLETIONS_ONLY  # seed, stop, max_tokens < 16
-def test_regenerate_drops_only_the_last_reply(chat_db: ChatDatabase, service: ChatService) -> None:
+def test_regenerate_adds_a_sibling_reply_and_keeps_the_old_one(chat_db: ChatDatabase, service: ChatService) -> None:
     cid = _two_turns(service)
     before = chat_db.messages(cid)
 
-    assert service.drop_last_reply(cid) is True
-    after = chat_db.messages(cid)
-    assert [m.id for m in after] == [m.id for m in before[:3]]
-    assert service.get_conversation(cid).message_count == 3
+    assert service.regenerate(cid, before[3].id) is True
+    shown, length = service.recent_messages(cid, 40)
+    assert ([m.id for m in shown], length) == ([m.id for m in before[:3]], 3)
 
     prepared = service.prepare_reply(cid, DEFAULTS.with_changes(seed=1))
     content = "".join(prepared.stream)
     assert content.startswith('You wrote: "second".')  # a new reply, made with the new settings
-    final = chat_db.messages(cid)
-    assert [m.role for m in final] == ["user", "assistant", "user", "assistant"]
-    assert final[3].id == prepared.assistant_message_id
-    # (SQLite may hand the freed id out again, so the replacement shows in its content, not its id.)
-    assert before[3].content.startswith('You said: "second".')
-    assert final[3].content == content and final[3].status == "complete"
-    assert final[3].params == {"seed": 1}
+    shown, _ = service.recent_messages(cid, 40)
+    assert [m.role for m in shown] == ["user", "assistant", "user", "assistant"]
+    assert shown[3].id == prepared.assistant_message_id and shown[3].content == content and shown[3].params == {"seed": 1}
+    # The old reply is kept as the other alternative: "< 1 / 2 >".
+    switch = service.siblings(cid, shown)[shown[3].id]
+    assert (switch.ids, switch.index) == ((before[3].id, shown[3].id), 1)
+    assert service.show_branch(cid, before[3].id) is True
+    assert service.recent_messages(cid, 40)[0][3].content == before[3].content
+    assert service.get_conversation(cid).message_count == 5
 
 
-def test_regenerate_after_a_failed_reply_and_without_user_message(chat_db: ChatDatabase, service: ChatService) -> None:
+def test_regenerate_after_a_failed_reply_and_refusals(chat_db: ChatDatabase, service: ChatService) -> None:
     user, _, _ = send(service, unique("/fault 500 flaky"), max_retries=0)
-    assert service.drop_last_reply(user.conversation_id) is True
-    assert [m.role for m in chat_db.messages(user.conversation_id)] == ["user"]
+    cid = user.conversation_id
+    failed = chat_db.messages(cid)[1]
+    assert failed.status == "error"
+    assert service.regenerate(cid, failed.id) is True
+    assert [m.role for m in service.recent_messages(cid, 40)[0]] == ["user"]
 
     with chat_db.sessions.begin() as session:
         empty = repository.create_conversation(session, title="empty")
-    assert service.drop_last_reply(empty.id) is False
+    assert service.regenerate(empty.id, failed.id) is False  # not a reply of that conversation
+    assert service.regenerate(cid, user.id) is False  # not a reply
+    assert service.regenerate(cid, 10**9) is False
 
 
-def test_edit_replaces_the_last_user_message_and_its_reply(chat_db: ChatDatabase, service: ChatService) -> None:
+def test_edit_forks_the_conversation_at_any_user_message(chat_db: ChatDatabase, service: ChatService) -> None:
     cid = _two_turns(service)
+    send(service, "third", conversation_id=cid)
     before = chat_db.messages(cid)
+    assert len(before) == 6
 
-    edited = service.replace_last_user_message(cid, "second, \x00but better", DEFAULTS)
+    edited = service.edit_message(cid, before[2].id, "second, \x00but better")
     assert edited is not None and edited.content == "second, but better"
-    after = chat_db.messages(cid)
-    assert roles_and_texts(after) == roles_and_texts(before[:2]) + [("user", "second, but better")]
-    assert service.get_conversation(cid).message_count == 3
+    shown, length = service.recent_messages(cid, 40)
+    assert roles_and_texts(shown) == roles_and_texts(before[:2]) + [("user", "second, but better")]
+    assert length == 3
 
     content = "".join(service.prepare_reply(cid, DEFAULTS).stream)
     assert content.startswith('You said: "second, but better".')
+    assert "This conversation has 2 user messages and 1 earlier reply." in content  # only its branch was sent
+    shown, _ = service.recent_messages(cid, 40)
+    assert [m.id for m in shown[:3]] == [before[0].id, before[1].id, edited.id] and len(shown) == 4
+    # The original question and everything after it are one click away.
+    switch = service.siblings(cid, shown)[edited.id]
+    assert switch.ids == (before[2].id, edited.id)
+    assert service.show_branch(cid, before[2].id) is True
+    assert [m.id for m in service.recent_messages(cid, 40)[0]] == [m.id for m in before]
 
     with pytest.raises(EmptyMessage):
-        service.replace_last_user_message(cid, "  \n ", DEFAULTS)
-    assert len(chat_db.messages(cid)) == 4  # a refused edit changes nothing
+        service.edit_message(cid, before[2].id, "  \n ")
+    assert service.edit_message(cid, before[1].id, "not a user message") is None
+    assert service.get_conversation(cid).message_count == 8  # a refused edit changes nothing
 
 
 # -- export and import -----------------------------------------------------------------------------
@@ -429,7 +449,7 @@ def test_export_json_and_markdown_and_import_round_trip(chat_db: ChatDatabase, s
     assert "## User\n\n" + first.content in markdown
     assert "## Assistant\n\n" + original[1].content in markdown
     assert "## Assistant (error)" in markdown
-    assert "> Error: Blocked by the content filter" in markdown
+    assert "> Error: The content filter blocked this request" in markdown
 
     for raw in (service.export_json(cid), service.export_json(cid).encode("utf-8")):
         imported = service.import_json(raw)
@@ -531,11 +551,13 @@ def test_out_of_range_temperature_is_rejected_by_the_server(chat_db: ChatDatabas
     reply = chat_db.message(prepared.assistant_message_id)
     assert reply.status == "error"
     assert "'temperature'" in reply.error  # the endpoint's own words (Azure's and OpenAI's differ)
-    assert "(HTTP 400)" in reply.error
+    assert "HTTP 400" in reply.error
     assert reply.params == {"temperature": 2.5}
 
 
-def test_model_setting_is_sent_to_a_foundry_style_endpoint(chat_db: ChatDatabase, local_server: RunningServer, other_backend) -> None:
+def test_model_setting_is_sent_to_a_foundry_style_endpoint(
+    chat_db: ChatDatabase, local_server: RunningServer, other_backend
+) -> None:
     backend = AzureInferenceBackend(offline_connection(local_server.endpoint("models")))
     other_backend.append(backend)
     service = ChatService(chat_db.sessions, backend)
@@ -559,4 +581,3 @@ def test_developer_role_and_custom_system_prompt_are_sent(chat_db: ChatDatabase,
     _, bare, _ = send(service, unique("no system"), ChatSettings(system_prompt="  "))
     assert [m.role for m in bare.context.messages] == ["user"]
     assert "prompt says" not in bare.stream.outcome.content
-

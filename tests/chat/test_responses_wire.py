@@ -116,7 +116,7 @@ def test_incomplete_and_failed_map_to_the_apps_statuses(chat_db: ChatDatabase, l
     row = chat_db.message(prepared.assistant_message_id)
     assert (row.status, row.finish_reason) == (status, finish)
     if status == ERROR:
-        assert "reported the response as failed" in row.error and row.content  # what arrived is kept
+        assert "Details: the response failed: " in row.error and row.content  # what arrived is kept
 
 
 def test_a_model_that_answers_only_on_responses_is_found_out_and_remembered(chat_db: ChatDatabase, local_server: RunningServer):

@@ -98,7 +98,7 @@ def test_azure_openai_deployment_explains_and_embeddings_fail_gracefully(app_env
     assert rows["embeddings"]["Answers"] == "no"
     # OperationNotSupported (HTTP 400) from a chat deployment, shown in words, not as a traceback.
     assert "The embeddings operation does not work with the specified model, local-chat" in rows["embeddings"]["Detail"]
-    assert "(HTTP 400)" in rows["embeddings"]["Detail"]
+    assert "HTTP 400" in rows["embeddings"]["Detail"]
     made = list(keyed_server.state.requests)[before:]
     assert {(r.style, r.operation, r.status) for r in made} == {
         ("azure-openai", "chat", 200),
@@ -111,7 +111,7 @@ def test_wrong_key_shows_a_credentials_error(app_env, keyed_server):
     at = _run_page()
     errors = _texts(at.error)
     assert len(errors) == 1
-    assert "The endpoint refused the credentials" in errors[0] and "(HTTP 401)" in errors[0]
+    assert "The endpoint refused the credentials" in errors[0] and "HTTP 401" in errors[0]
     assert "Check the API key" in errors[0]
     assert "not-the-key" not in errors[0]
 
@@ -143,7 +143,7 @@ def test_load_client_cannot_decide_on_foundry(app_env, keyed_server):
     assert not at.exception and not at.success
     warnings = _texts(at.warning)
     assert len(warnings) == 1
-    assert warnings[0].startswith("`load_client()` cannot decide: Not found")
+    assert warnings[0].startswith("`load_client()` cannot decide: The endpoint has no such model, deployment or path.")
     assert "Use ChatCompletionsClient or EmbeddingsClient directly" in warnings[0]
 
 

@@ -16,6 +16,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.chat.page import text_of
+
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 PENDING = "pending: not saved yet"
 DATABASE_DOWN = "Database unreachable, retrying"
@@ -97,8 +99,8 @@ def send(app: AppTest, text: str, timeout: float | None = None) -> AppTest:
 
 
 def transcript(app: AppTest) -> list[tuple[str, str]]:
-    """(role, markdown text) of every chat bubble."""
-    return [(m.name, "\n".join(md.value for md in m.markdown)) for m in app.chat_message]
+    """(role, text) of every chat bubble: the user's text as typed, the model's as Markdown."""
+    return [(m.name, text_of(m)) for m in app.chat_message]
 
 
 def captions(app: AppTest, index: int) -> list[str]:

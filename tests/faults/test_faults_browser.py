@@ -66,7 +66,7 @@ def test_retry_wait_is_shown_then_a_clear_error(app: StreamlitApp, page: Page) -
     open_app(page, app.url)
     send(page, unique("/fault 429 busy?"))
     waiting = assistant_messages(page).last.locator(ALERT_INFO)
-    expect(waiting).to_contain_text(re.compile(r"Rate limited.*Retrying in 1 s \(attempt 1 of 2\)"))
+    expect(waiting).to_contain_text(re.compile(r"The endpoint is rate limiting requests\. Retrying in 1 s \(attempt 1 of 2\)"))
     error = assistant_messages(page).last.locator(ALERT_ERROR)
     expect(error).to_contain_text("Gave up after 2 automatic retries", timeout=20_000)
     expect_no_exception(page)
@@ -80,7 +80,7 @@ def test_server_killed_mid_stream_then_restarted(
     streamed_words(page, 30)
     inference_server.kill()
     reply = assistant_messages(page).last
-    expect(reply).to_contain_text("Incomplete", timeout=20_000)
+    expect(reply).to_contain_text("The connection dropped before the reply finished", timeout=20_000)
     expect(reply).to_contain_text("what arrived is kept")
     assert len(reply.inner_text().split()) > 30
 

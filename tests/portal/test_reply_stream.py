@@ -194,8 +194,8 @@ def test_rate_limit_that_never_ends_gives_up_after_max_retries(backend: Inferenc
     assert outcome.retries == 2
     assert [attempt for _, attempt, _ in recorder.waits] == [1, 2]
     assert outcome.error is not None and outcome.error.kind == ErrorKind.RATE_LIMITED
-    assert "Rate limited" in outcome.error.user_message()
-    assert "rate limiting" in outcome.error.user_message()
+    assert "Rate limited" in outcome.error.message
+    assert outcome.error.user_message().startswith("The endpoint is rate limiting requests. Wait a moment, then try again.")
     assert chat_requests(local_server) == before + 3  # the first try and two retries
 
 
@@ -267,8 +267,8 @@ def test_connection_refused_is_a_connection_error(chat_api: str) -> None:
     outcome = recorder.outcome
     assert outcome.status == ERROR
     assert outcome.error.kind == ErrorKind.CONNECTION
-    assert "Could not connect to the endpoint" in outcome.error.user_message()
-    assert "could not be reached" in outcome.error.user_message()
+    assert "Could not connect to the endpoint" in outcome.error.message
+    assert outcome.error.user_message().startswith("The endpoint could not be reached. Check the URL")
     assert recorder.waits == []
 
 
@@ -285,7 +285,8 @@ def test_read_timeout_is_a_timeout_error(chat_api: str) -> None:
     outcome = recorder.outcome
     assert outcome.status == ERROR
     assert outcome.error.kind == ErrorKind.TIMEOUT
-    assert "timed out" in outcome.error.user_message()
+    assert "timed out" in outcome.error.message
+    assert outcome.error.user_message() == "The model did not answer in time. Try again, or raise the timeout."
     assert 0.9 <= elapsed < 4  # the client gave up after its read timeout, not the server's hang
     assert recorder.waits == []
 

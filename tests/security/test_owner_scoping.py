@@ -131,8 +131,11 @@ def test_another_users_conversation_is_not_found_through_the_chat_service(sessio
         bob.export_markdown(alice_id)
     assert bob.rename(alice_id, "mine now") is False
     assert bob.delete(alice_id) is False
-    assert bob.drop_last_reply(alice_id) is False
-    assert bob.replace_last_user_message(alice_id, "overwritten", ChatSettings()) is None
+    assert bob.regenerate(alice_id, alice_message.id + 1) is False
+    assert bob.edit_message(alice_id, alice_message.id, "overwritten") is None
+    assert bob.siblings(alice_id, [alice_message]) == {}
+    assert bob.show_branch(alice_id, alice_message.id) is False
+    assert bob.set_pinned(alice_id, True) is False
 
     # Writing "into" Alice's id starts a conversation of Bob's own instead.
     intruding = bob.add_user_message(alice_id, "let me in", ChatSettings())

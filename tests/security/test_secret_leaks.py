@@ -22,13 +22,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from localserver import RunningServer, ServerConfig, start
 from tests.browser.chat_ui import (
     NAV_LINKS,
+    close_export,
     expect_no_exception,
     open_app,
+    open_export,
     send,
     wait_for_finished_reply,
     wait_until_idle,
@@ -114,9 +116,9 @@ class Recorder:
         wait_until_idle(self.page)
         self.evidence.add(f"page HTML ({name})", self.page.content())
 
-    def download(self, button_name: str | re.Pattern[str]) -> bytes:
+    def download(self, button_name: str | re.Pattern[str], within: Locator | None = None) -> bytes:
         with self.page.expect_download() as info:
-            self.page.get_by_role("button", name=button_name).click()
+            (within or self.page).get_by_role("button", name=button_name).click()
         data = Path(info.value.path()).read_bytes()
         self.evidence.add(f"exported file {info.value.suggested_filename}", data)
         return data
@@ -141,8 +143,10 @@ def walk_every_page(page: Page, recorder: Recorder) -> None:
     send(page, "this one fails /fault 401")
     expect(page.locator('[data-testid="stAlertContentError"]').last).to_be_visible(timeout=30_000)
     recorder.snapshot("chat")
-    assert b'"messages"' in recorder.download("JSON")
-    assert b"hello, please answer briefly" in recorder.download("Markdown")
+    export = open_export(page)
+    assert b'"messages"' in recorder.download("JSON", within=export)
+    assert b"hello, please answer briefly" in recorder.download("Markdown", within=export)
+    close_export(page)
 
     # Model info: the connection with the key masked, /info, load_client(), the connection test.
     go_to(page, "Model info")
@@ -194,13 +198,14 @@ def test_the_api_key_is_found_nowhere(keyed_portal: KeyedPortal, keyed_server: R
     control = Evidence()
     recorder.evidence = control
     go_to(page, "Chat", heading="hello, please answer briefly")  # the chat page reopens the session's conversation
-    page.get_by_role("button", name="New chat").click()
-    expect(page.get_by_role("heading", level=1, name="Chat")).to_be_visible()
+    page.get_by_role("button", name="New chat").first.click()
+    expect(page.get_by_role("heading", level=1, name="New chat")).to_be_visible()
     wait_until_idle(page)
     send(page, f"my key is {PLANTED_KEY} keep it")
     wait_for_finished_reply(page, count=1)
     recorder.snapshot("control")
-    recorder.download("JSON")
+    recorder.download("JSON", within=open_export(page))
+    close_export(page)
     time.sleep(0.5)
     keyed_portal.stop()  # checkpoints the database and flushes the tracer
     collect_files(keyed_portal, control, "after the control")

@@ -23,6 +23,7 @@ from storage import repository
 from storage.engine import default_database_url, make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.models import Conversation
+from tests.chat.page import page_title
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 WORDS_PER_SECOND = "0"
@@ -97,17 +98,18 @@ def run_app(user: dict | None, *, auth: bool = True, conversation_id: str | None
 def page_text(app: AppTest) -> str:
     parts = [m.value for m in app.markdown] + [m.value for m in app.caption] + [t.value for t in app.title]
     parts += [w.value for w in app.warning] + [e.value for e in app.error] + [i.value for i in app.info]
+    parts += [h.value for h in app.html] + [b.label for b in app.button]
     parts += [b.label for b in app.button]
     return "\n".join(str(p) for p in parts)
 
 
 def sidebar_conversations(app: AppTest) -> list[str]:
-    return [b.label for b in app.sidebar.button if (b.key or "").startswith("open_")]
+    return [b.label.replace("\\", "") for b in app.sidebar.button if (b.key or "").startswith("conv_title_")]
 
 
 def test_without_auth_the_app_is_single_user_with_owner_empty(database: Database) -> None:
     app = run_app(None, auth=False)
-    assert app.title[0].value == "Chat"
+    assert page_title(app) == "New chat"
     assert not [b for b in app.button if b.label in ("Sign in", "Sign out")]
     app.chat_input[0].set_value("single user hello").run()
     assert not app.exception
@@ -132,7 +134,7 @@ def test_a_signed_in_user_chats_as_their_own_owner_and_can_sign_out(database: Da
     database.seed(BOB, "bob's private chat", "bob secret")
     database.seed("", "anonymous chat", "anonymous secret")
     app = run_app(ALICE_CLAIMS)
-    assert app.title[0].value == "Chat"
+    assert page_title(app) == "New chat"
     assert any("Signed in as **Alice**" in c.value for c in app.sidebar.caption)
     assert [b.label for b in app.sidebar.button if b.label == "Sign out"] == ["Sign out"]
     assert sidebar_conversations(app) == []
@@ -150,15 +152,17 @@ def test_a_link_to_another_users_conversation_says_not_yours_and_shows_nothing(d
     bob_id = database.seed(BOB, "bob's private chat", "bob secret launch code")
     app = run_app(ALICE_CLAIMS, conversation_id=bob_id)
     assert any("not yours" in w.value for w in app.warning)
-    assert app.title[0].value == "Chat"
+    assert page_title(app) == "New chat"
     assert len(app.chat_message) == 0
     text = page_text(app)
     assert "launch code" not in text and "bob's private chat" not in text
-    assert not [b for b in app.get("download_button")]  # no export of someone else's conversation
+    assert not [m for m in app.menu_button if m.key == "chat_menu"]  # no menu (export, delete) for someone else's conversation
+    assert not [b for b in app.get("download_button")]
 
     own = run_app(BOB_CLAIMS, conversation_id=bob_id)
-    assert own.title[0].value == "bob's private chat"
+    assert page_title(own) == "bob's private chat"
     assert len(own.chat_message) == 1
+    own.menu_button(key="chat_menu").click("Export").run()
     assert len(own.get("download_button")) == 2  # Markdown and JSON: the check above can see them
 
 

@@ -1,4 +1,4 @@
-"""Concurrent writers on separate sessions lose no messages and no counts."""
+"""Concurrent writers on separate sessions lose no messages and no counts, and keep one branch."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.repository import (
     add_message,
+    branch_messages,
     create_conversation,
     get_conversation,
     list_messages,
@@ -50,3 +51,9 @@ def test_two_threads_appending_to_one_conversation_keep_every_message(
     for name in ("a", "b"):
         mine = [m.content for m in messages if m.content.startswith(f"{name}-")]
         assert mine == [f"{name}-{index}" for index in range(PER_THREAD)]
+    # Each message follows the one written before it: no writer forked the conversation by reading
+    # the branch's end while the other was adding to it, so the chat shows every message.
+    with session_factory.begin() as session:
+        _, length = branch_messages(session, chat.id)
+    assert length == 2 * PER_THREAD
+    assert [m.parent_id for m in messages] == [None, *ids[:-1]]

@@ -16,7 +16,6 @@ from storage.repository import (
     add_message,
     count_messages,
     create_conversation,
-    delete_messages_from,
     get_conversation,
     get_message,
     list_messages,
@@ -200,32 +199,6 @@ def test_update_message_rejects_unknown_fields_and_bad_values(session: Session, 
 def test_update_unknown_message_raises(session: Session) -> None:
     with pytest.raises(MessageNotFound):
         update_message(session, 987654, content="x")
-
-
-def test_delete_messages_from_removes_message_and_later_ones(session: Session, chat: ConversationRecord) -> None:
-    ids = _fill(session, chat, 6)
-
-    deleted = delete_messages_from(session, chat.id, ids[3])
-
-    assert deleted == 3
-    assert [m.id for m in list_messages(session, chat.id)] == ids[:3]
-    after = get_conversation(session, chat.id)
-    assert after is not None and after.message_count == 3
-    # Appending afterwards keeps the count exact.
-    add_message(session, chat.id, role="user", content="again")
-    after = get_conversation(session, chat.id)
-    assert after is not None and after.message_count == 4
-
-
-def test_delete_messages_from_ignores_message_of_another_conversation(session: Session, chat: ConversationRecord) -> None:
-    ids = _fill(session, chat, 2)
-    other = create_conversation(session)
-    foreign = add_message(session, other.id, role="user", content="x")
-
-    assert delete_messages_from(session, chat.id, foreign.id) == 0
-    assert delete_messages_from(session, chat.id, 10**9) == 0
-    assert [m.id for m in list_messages(session, chat.id)] == ids
-    assert count_messages(session, other.id) == 1
 
 
 def test_streaming_messages_become_incomplete_after_a_crash(session: Session, chat: ConversationRecord) -> None:

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, inspect
 from storage.engine import make_sessionmaker
 from storage.migrate import alembic_config, current_revision, upgrade_to_head
 from storage.models import Base
-from storage.repository import create_conversation, list_conversations
+from storage.repository import add_message, branch_messages, create_conversation, get_conversation, list_conversations
 from storage.search import include_object
-from tests.storage.support import TestDatabase
+from tests.storage.support import TestDatabase, insert_legacy_conversation, insert_legacy_message
 
 
 def _head() -> str | None:
@@ -34,14 +34,16 @@ def test_upgrade_from_empty_creates_tables_matching_the_models(
 
     upgrade_to_head(empty_engine)
 
-    assert current_revision(empty_engine) == _head() == "0003"
+    assert current_revision(empty_engine) == _head() == "0004"
     inspector = inspect(empty_engine)
     assert {"conversations", "messages", "embedding_cache", "alembic_version"} <= set(inspector.get_table_names())
     assert {ix["name"] for ix in inspector.get_indexes("conversations")} >= {
         "ix_conversations_owner_updated_at",
         "ix_conversations_owner_title",
     }
-    assert "ix_messages_conversation_id_id" in {ix["name"] for ix in inspector.get_indexes("messages")}
+    assert {"ix_messages_conversation_id_id", "ix_messages_conversation_id_parent_id"} <= {
+        ix["name"] for ix in inspector.get_indexes("messages")
+    }
     with empty_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": include_object})
         diff = compare_metadata(context, Base.metadata)
@@ -91,6 +93,33 @@ def test_downgrade_to_base_removes_the_schema(engine: Engine) -> None:
     assert current_revision(engine) is None
     tables = set(inspect(engine).get_table_names())
     assert not {"conversations", "messages", "embedding_cache"} & tables
+
+
+def test_upgrade_to_0004_links_existing_messages_into_one_branch(empty_engine: Engine) -> None:
+    """Conversations written before branches existed become one branch each, still searchable."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0003")
+    factory = make_sessionmaker(empty_engine)
+    with empty_engine.begin() as connection:
+        c1 = insert_legacy_conversation(connection, "c1", ["q1"])
+        c2 = insert_legacy_conversation(connection, "c2", ["other"])
+        for cid, content in ((c1, "a1 about kestrels"), (c1, "q2"), (c2, "other reply")):  # interleaved ids
+            insert_legacy_message(connection, cid, content)
+
+    upgrade_to_head(empty_engine)
+
+    with factory.begin() as session:
+        messages, length = branch_messages(session, c1)
+        assert ([m.content for m in messages], length) == (["q1", "a1 about kestrels", "q2"], 3)
+        assert [m.parent_id for m in messages] == [None, messages[0].id, messages[1].id]
+        assert [m.depth for m in messages] == [0, 1, 2]
+        assert [m.content for m in branch_messages(session, c2)[0]] == ["other", "other reply"]
+        assert get_conversation(session, c1).pinned is False  # type: ignore[union-attr]
+        # The search index of 0003 still follows every change.
+        added = add_message(session, c1, role="assistant", content="a2 about ospreys")
+        assert added.parent_id == messages[2].id
+        assert [c.id for c in list_conversations(session, search="ospreys").items] == [c1]
+        assert [c.id for c in list_conversations(session, search="kestrels").items] == [c1]
 
 
 _MIGRATE_SCRIPT = """

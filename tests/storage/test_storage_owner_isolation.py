@@ -11,7 +11,6 @@ from storage.repository import (
     count_messages,
     create_conversation,
     delete_conversation,
-    delete_messages_from,
     export_conversation,
     get_conversation,
     get_message,
@@ -46,7 +45,6 @@ def test_another_owners_conversation_behaves_as_not_found(session: Session) -> N
         assert rename_conversation(session, chat.id, "mine", owner=intruder) is None
         assert update_conversation_settings(session, chat.id, {}, owner=intruder) is None
         assert touch(session, chat.id, owner=intruder) is False
-        assert delete_messages_from(session, chat.id, message.id, owner=intruder) == 0
         assert mark_streaming_as_interrupted(session, chat.id, owner=intruder) == 0
         assert delete_conversation(session, chat.id, owner=intruder) is False
         with pytest.raises(ConversationNotFound):

@@ -10,21 +10,23 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from sqlalchemy import Engine
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session
 
 from storage import search
 from storage.engine import make_sessionmaker
 from storage.migrate import alembic_config, upgrade_to_head
+from storage.models import Message
 from storage.repository import (
     add_message,
     create_conversation,
     delete_conversation,
-    delete_messages_from,
     import_conversation,
     list_conversations,
     rename_conversation,
     update_message,
 )
+from tests.storage.support import insert_legacy_conversation
 
 NEEDLES = [
     "kubernetes",
@@ -104,7 +106,7 @@ def test_index_search_equals_plain_search(session: Session, index_only: None, mo
 
 def test_index_follows_edits_deletes_renames_and_imports(session: Session, index_only: None) -> None:
     chat = create_conversation(session, title="Weekly sync")
-    question = add_message(session, chat.id, role="user", content="agenda for the offsite")
+    add_message(session, chat.id, role="user", content="agenda for the offsite")
     reply = add_message(session, chat.id, role="assistant", content="", status="streaming")
     update_message(session, reply.id, content="partial answer about budgets")
     update_message(session, reply.id, content="final answer about forecasts", status="complete")
@@ -113,7 +115,7 @@ def test_index_follows_edits_deletes_renames_and_imports(session: Session, index
     assert _ids(session, "budgets") == []
     assert _ids(session, "offsite") == [chat.id]
 
-    delete_messages_from(session, chat.id, question.id)
+    session.execute(sql_delete(Message).where(Message.conversation_id == chat.id))  # a message delete, as by SQL
     assert _ids(session, "offsite") == []
     assert _ids(session, "forecasts") == []
 
@@ -143,18 +145,17 @@ def test_upgrade_indexes_existing_history(empty_engine: Engine, index_only: None
     with empty_engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0002")
     sessions = make_sessionmaker(empty_engine)
-    with sessions.begin() as session:
-        chat = create_conversation(session, title="Before the upgrade")
-        add_message(session, chat.id, role="user", content="written when there was no index")
+    with empty_engine.begin() as connection:
+        chat_id = insert_legacy_conversation(connection, "Before the upgrade", ["written when there was no index"], minutes_ago=5)
         for number in range(3):
-            create_conversation(session, title=f"newer {number}")
+            insert_legacy_conversation(connection, f"newer {number}", [])
 
     upgrade_to_head(empty_engine)
 
     with sessions.begin() as session:
         assert _uses_index(session, "no index")
-        assert _ids(session, "NO INDEX") == [chat.id]
-        assert _ids(session, "before the") == [chat.id]
+        assert _ids(session, "NO INDEX") == [chat_id]
+        assert _ids(session, "before the") == [chat_id]
 
 
 def test_common_text_is_answered_by_the_walk_alone(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -86,7 +86,7 @@ def test_export_is_json_with_format_marker_and_iso_timestamps(
 
     decoded = json.loads(json.dumps(data))
     assert decoded["format"] == EXPORT_FORMAT == "azure-ai-portal.conversation"
-    assert decoded["version"] == 1
+    assert decoded["version"] == 2
     assert decoded["conversation"]["title"] == "Round trip"
     assert decoded["conversation"]["settings"] == {"temperature": 0.3}
     assert "owner" not in decoded["conversation"]
@@ -177,7 +177,7 @@ def _with(path: str, value: Any) -> dict[str, Any]:
         (["not", "an", "object"], "expected a JSON object"),
         (_with("format", "something-else"), "not a conversation export"),
         (_with("format", _DELETE), "not a conversation export"),
-        (_with("version", 2), "Unsupported export version 2"),
+        (_with("version", 3), "Unsupported export version 3"),
         (_with("version", True), "Unsupported export version"),
         (_with("conversation", "x"), '"conversation" field must be an object'),
         (_with("messages", _DELETE), '"messages" field must be a list'),

@@ -25,6 +25,7 @@ from storage import repository
 from storage.engine import default_database_url, make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.records import MessageRecord
+from tests.chat.page import page_title, stats_line, tool_chips, user_text
 from tests.tools.support import FAILING_TOOL, decoded_image, image_bytes, temporary_tool, wav_bytes
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
@@ -127,12 +128,8 @@ def captions(bubble: Any) -> list[str]:
 
 
 def tool_blocks(app: AppTest) -> list[tuple[str, str, list[str], list[str]]]:
-    """(label, icon, code blocks, captions) of every tool expander in the chat."""
-    return [
-        (ex.label, ex.proto.icon, [c.value for c in ex.code], [c.value for c in ex.caption])
-        for bubble in bubbles(app)
-        for ex in bubble.expander
-    ]
+    """(label, icon, code blocks, captions) of every tool chip in the chat."""
+    return [chip for bubble in bubbles(app) for chip in tool_chips(bubble)]
 
 
 def switch_tools_on(app: AppTest, *names: str) -> AppTest:
@@ -148,17 +145,18 @@ def test_the_calculator_switched_on_in_the_sidebar_is_called_shown_and_answered(
     app = send(app, "what is 12*7?")
 
     conversation_id = app.query_params["c"]
-    user, calling, tool, answer = bubbles(app)
-    assert (user.name, texts(user)) == ("user", ["what is 12*7?"])
-    assert captions(calling)[0] == "Calling `calculator`"
-    assert "finish: tool_calls" in captions(calling)[1]
+    user, turn = bubbles(app)  # one tool turn is one message
+    assert (user.name, user_text(user)) == ("user", "what is 12*7?")
     [(label, icon, codes, labels)] = tool_blocks(app)
-    assert label.startswith('calculator({"expression": "12*7"}) · ') and label.endswith(" ms")
+    assert label.startswith("calculator · ") and label.endswith(" ms")
     assert icon == ":material/build:"
     assert codes == ['{"expression": "12*7"}', '{"expression": "12*7", "result": 84}']
     assert labels == ["Arguments", "Result"]
-    assert texts(answer) == ["Based on the tool results: calculator returned 84."]
-    assert "finish: stop" in captions(answer)[-1]
+    assert texts(turn) == ["Based on the tool results: calculator returned 84."]
+    line = stats_line(turn)  # one line for the turn, summed over its two model calls
+    assert "2 model calls" in line and line.endswith("finish: stop")
+    calls = [m for m in portal.messages(app.query_params["c"]) if m.role == "assistant"]
+    assert f"{sum(m.completion_tokens for m in calls)} completion tokens" in line
 
     assert portal.settings(conversation_id)["tools"] == ["calculator"]  # the draft's choice went with the new chat
     assert app.multiselect(key=f"tools_{conversation_id}").value == ["calculator"]
@@ -172,10 +170,12 @@ def test_a_tool_turn_is_shown_again_after_a_reload_and_the_conversation_goes_on(
 
     app = open_app(conversation_id)  # a new session: everything comes from the database
     blocks = tool_blocks(app)
-    assert [(label, codes[:1]) for label, _, codes, _ in blocks] == [(label, codes[:1]) for label, _, codes, _ in shown_live]
-    assert [label.split(" · ")[0] for label, *_ in blocks] == [
-        'calculator({"expression": "12*7"})',
-        'current_time({"timezone": "Europe/Paris"})',
+    assert [(label.split(" · ")[0], codes[:1]) for label, _, codes, _ in blocks] == [
+        (label.split(" · ")[0], codes[:1]) for label, _, codes, _ in shown_live
+    ]
+    assert [(label.split(" · ")[0], codes[0]) for label, _, codes, _ in blocks] == [
+        ("calculator", '{"expression": "12*7"}'),
+        ("current_time", '{"timezone": "Europe/Paris"}'),
     ]
     assert json.loads(blocks[0][2][1]) == {"expression": "12*7", "result": 84}
     assert json.loads(blocks[1][2][1])["timezone"] == "Europe/Paris"
@@ -192,7 +192,7 @@ def test_a_failing_tool_shows_an_error_block_and_the_page_goes_on(portal: Portal
         app = send(switch_tools_on(open_app(), "flaky_weather"), "what is the weather forecast in Paris?")
         [(label, icon, codes, labels)] = tool_blocks(app)
     error = "flaky_weather failed: the weather service for Paris is unreachable"
-    assert label.startswith('flaky_weather({"city": "Paris"}) · ')
+    assert label.startswith("flaky_weather · ") and codes[0] == '{"city": "Paris"}'
     assert icon == ":material/error:"
     assert labels == ["Arguments", "Error returned to the model"]
     assert json.loads(codes[1]) == {"error": error}
@@ -226,7 +226,7 @@ def test_a_large_image_is_downscaled_before_it_is_sent(portal: Portal) -> None:
     app = send(open_app(), "", [("holiday.jpg", image_bytes((4000, 3000), (40, 80, 200), "JPEG"), "image/jpeg")])
     assert [t.value for t in app.toast] == ["Attached holiday.jpg, 1568x1176 (downscaled from 4000x3000)"]
     assert "You attached a 1568x1176 JPEG image, mostly blue, detail auto." in texts(bubbles(app)[-1])[0]
-    assert app.title[0].value == "holiday.jpg"
+    assert page_title(app) == "holiday.jpg"
 
 
 def test_a_file_that_is_not_what_it_claims_is_refused_and_the_text_still_goes(portal: Portal) -> None:
@@ -270,7 +270,7 @@ def choose_schema(app: AppTest, schema_text: str) -> AppTest:
 
 def test_a_valid_schema_reply_is_shown_formatted_and_checked(portal: Portal) -> None:
     app = choose_schema(open_app(), json.dumps(SCHEMA))
-    assert not app.sidebar.error
+    assert not app.error
     app = send(app, "Tell me about Paris, home to 2100000 people")
 
     reply = bubbles(app)[-1]
@@ -299,7 +299,7 @@ def test_an_invalid_schema_is_refused_in_the_settings_and_the_previous_format_is
     conversation_id = portal.create("json chat", {"response_format": {"type": "json_object"}})
     app = choose_schema(open_app(conversation_id), schema_text)
 
-    assert [e.value for e in app.sidebar.error] == [f"{message} {KEPT}"]
+    assert [e.value for e in app.error] == [f"{message} {KEPT}"]
     assert portal.settings(conversation_id)["response_format"] == {"type": "json_object"}  # not replaced
     app = send(app, "hello there")
     reply = portal.messages(conversation_id)[-1]
@@ -317,7 +317,7 @@ def test_choosing_json_schema_without_pasting_one_keeps_the_previous_format(port
     app = run(app)
     box = app.text_area(key=f"schema_{conversation_id}")
     assert box.value == "" and json.loads(box.placeholder)["type"] == "object"  # the example is only a placeholder
-    assert [i.value for i in app.sidebar.info] == [
+    assert [i.value for i in app.info] == [
         "Paste a JSON schema (the grey text is an example). The previous response format is kept until then."
     ]
     assert portal.settings(conversation_id)["response_format"] == {"type": "json_object"}
@@ -325,7 +325,7 @@ def test_choosing_json_schema_without_pasting_one_keeps_the_previous_format(port
 
 def test_an_invalid_schema_in_a_new_chat_sends_plain_text(portal: Portal) -> None:
     app = choose_schema(open_app(), "{not json")
-    assert app.sidebar.error[0].value.startswith("The schema is not valid JSON: ")
+    assert app.error[0].value.startswith("The schema is not valid JSON: ")
     app = send(app, "hello there")
     reply = portal.messages(app.query_params["c"])[-1]
     assert "response_format" not in (reply.params or {})
