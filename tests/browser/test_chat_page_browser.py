@@ -22,10 +22,12 @@ from .chat_ui import (
     CHAT_INPUT,
     STOP_BUTTON,
     assistant_messages,
+    close_export,
     conversation_id,
     expect_no_exception,
     messages,
     open_app,
+    open_export,
     send,
     streamed_words,
     switch_tool_on,
@@ -40,6 +42,7 @@ PHONE = {"width": 390, "height": 844}
 VIEWPORTS = [pytest.param(DESKTOP, id="1440x900"), pytest.param(PHONE, id="390x844")]
 SIDEBAR = '[data-testid="stSidebar"]'
 SIDEBAR_OPEN = '[data-testid="stExpandSidebarButton"]'
+SIDEBAR_CLOSE = '[data-testid="stSidebarCollapseButton"] button'
 KEY = "sk-connect-test-7f3a9c2e5d1b"
 
 
@@ -64,6 +67,13 @@ def open_sidebar(page: Page) -> None:
     if opener.is_visible():
         opener.click()
     expect(page.locator(SIDEBAR)).to_be_visible()
+
+
+def close_sidebar_on_a_phone(page: Page, viewport: dict[str, int]) -> None:
+    """At phone width the open sidebar covers the chat; close it (a desktop keeps it open)."""
+    if viewport is PHONE and page.locator(SIDEBAR_CLOSE).is_visible():
+        page.locator(SIDEBAR_CLOSE).click()
+        expect(page.locator(SIDEBAR_OPEN)).to_be_visible()
 
 
 def act(page: Page, message_id: int):
@@ -165,8 +175,9 @@ def test_copy_puts_the_message_on_the_clipboard(app: StreamlitApp, sized, viewpo
     assert page.evaluate("navigator.clipboard.readText()") == "copy this: **bold** text"
 
 
-def test_branches_edit_switch_reload_and_round_trip_through_export(app: StreamlitApp, page: Page, tmp_path: Path) -> None:
-    page.set_viewport_size(DESKTOP)
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_branches_edit_switch_reload_and_round_trip_through_export(app: StreamlitApp, sized, viewport, tmp_path: Path) -> None:
+    page = sized(viewport)
     open_app(page, app.url)
     for index, text in enumerate(["first question", "second question", "third question", "fourth question"], start=1):
         send(page, text)
@@ -193,13 +204,12 @@ def test_branches_edit_switch_reload_and_round_trip_through_export(app: Streamli
     page.get_by_role("button", name="Next edit").click()
     expect(user_messages(page)).to_have_count(2)
 
-    page.get_by_role("button", name="Conversation actions").last.click()
-    page.get_by_role("menuitem", name="Export").click()
+    dialog = open_export(page)
     with page.expect_download() as download:
-        page.get_by_role("button", name="JSON").click()
+        dialog.get_by_role("button", name="JSON").click()
     exported = json.loads(Path(download.value.path()).read_text())
     assert exported["version"] == 2 and len(exported["messages"]) == 10
-    page.get_by_role("button", name="Done").click()
+    close_export(page)
 
     path = tmp_path / "export.json"
     path.write_text(json.dumps(exported))
@@ -208,6 +218,7 @@ def test_branches_edit_switch_reload_and_round_trip_through_export(app: Streamli
     page.locator(SIDEBAR).locator('input[type="file"]').set_input_files(str(path))
     page.get_by_role("button", name="Import").click()
     expect(page).not_to_have_url(re.compile(f"c={cid}"))
+    close_sidebar_on_a_phone(page, viewport)
     expect(user_messages(page)).to_have_count(2)
     expect(page.get_by_text("2 / 2")).to_be_visible()
     page.get_by_role("button", name="Previous edit").click()
@@ -219,14 +230,17 @@ def test_branches_edit_switch_reload_and_round_trip_through_export(app: Streamli
 # -- the conversation list -------------------------------------------------------------------------
 
 
-def test_rename_pin_delete_and_search_as_you_type(page: Page) -> None:
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_rename_pin_delete_and_search_as_you_type(sized, viewport) -> None:
     with StreamlitApp(app_environment()) as own:
-        page.set_viewport_size(DESKTOP)
+        page = sized(viewport)
         open_app(page, own.url)
         for text in ("apple pie recipe", "banana bread"):
-            page.get_by_role("button", name="New chat").first.click()
+            page.locator(".st-key-new_chat_top button:visible").click()  # New chat at the top (also at phone width)
+            wait_until_idle(page)
             send(page, text)
             wait_for_finished_reply(page, 1)
+        open_sidebar(page)
         sidebar = page.locator(SIDEBAR)
         expect(sidebar.get_by_text("Today")).to_be_visible()
 
@@ -328,6 +342,10 @@ def test_axe_finds_no_serious_or_critical_violations(app: StreamlitApp, page: Pa
 
     page.set_viewport_size(DESKTOP)
     page.goto(app.url + path)
+    # The page is drawn: its title, and the portal's style rules and script (sent at the top of
+    # every run) are in; only then is there something to check.
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator(".portal-skip")).to_have_count(1)
     wait_until_idle(page)
     if path == "/":
         send(page, "an accessible conversation")
