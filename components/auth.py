@@ -94,7 +94,6 @@ def display_name() -> str:
     return "signed in"
 
 
-
 def sign_in_required() -> bool:
     """True when the router must show the sign-in screen instead of the pages."""
     return auth_enabled() and not is_signed_in()

@@ -161,7 +161,6 @@ def _export(service: ChatService, target: ConversationRecord) -> None:
             st.rerun()
 
 
-
 def _file_name(title: str) -> str:
     safe = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in title).strip()
     return (safe or "conversation")[:40]

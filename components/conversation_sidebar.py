@@ -54,7 +54,6 @@ def conversation_sidebar(service: ChatService, current: ConversationRecord | Non
         sidebar.button("Show more", key="conv_more", icon=":material/expand_more:", type="tertiary", on_click=_show_more)
 
 
-
 def _row(service: ChatService, conversation: ConversationRecord, is_current: bool) -> None:
     cid = conversation.id
     if st.session_state.get(state.RENAMING) == cid:
