@@ -152,7 +152,7 @@ def text_source(explorer: EmbeddingExplorer) -> TextSet | None:
     else:
         text_set = _from_chat(explorer)
     if text_set is not None:
-        notes = [f"{len(text_set):,} texts"]
+        notes = [f"{len(text_set):,} text{'s' if len(text_set) != 1 else ''}"]
         if text_set.labels is not None:
             notes.append(f"{len(set(text_set.labels)):,} labels")
         if text_set.dropped:

@@ -223,6 +223,9 @@ def test_a_failed_completion_is_an_error_span(spans, keyed_server):
 def test_instrument_inference_can_be_called_twice(spans, backend):
     _instrument(content_recording=False)
     instrument_inference(content_recording=True)
+    backend.complete_chat([ChatMessage(role="user", content="hi")], ChatOptions(model="local-chat"))
+    (span,) = _chat_spans(spans)  # one span per call, not one per time it was instrumented
+    assert span.name == "chat local-chat"
 
 
 # -- the openai backend (OpenTelemetry's contrib instrumentation of the openai package) ----------------

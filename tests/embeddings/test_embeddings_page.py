@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from components import embedding_state as keys
+from components.embedding_inputs import SAMPLE_TEXTS
 from localserver import RunningServer
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.inference.azure_backend import AzureInferenceBackend
@@ -28,18 +29,7 @@ from storage.migrate import upgrade_to_head
 from tests.embeddings.support import embeddings_requests, inputs_sent, plotly_array
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "embeddings.py")
-TEXTS = [
-    "A man is eating food.",
-    "A man is eating a piece of bread.",
-    "A man is riding a horse.",
-    "A man is riding a white horse on an enclosed ground.",
-    "A woman is playing the violin.",
-    "A monkey is playing drums.",
-    "Two men pushed carts through the woods.",
-    "The new movie is awesome.",
-    "The cat sits outside.",
-    "A cheetah is running behind its prey.",
-]
+TEXTS = SAMPLE_TEXTS.split("\n")  # the page's own sample, as a new user first sees it
 
 
 def _clear_caches() -> None:

@@ -51,6 +51,10 @@ PROVIDER_ONLY_KEYS = {
 NULL_MAY_BE_ABSENT = {
     "tool_calls": "Mistral sends `tool_calls: null` on text answers; Azure OpenAI and the local server omit it",
 }
+# Keys that are null in one reply and a value in another, each as the API documents it.
+NULL_OR_VALUE = {
+    "$.choices[].message.content": 'next to tool calls: null from Azure OpenAI and the local server, "" from Mistral',
+}
 # Cohere's embeddings usage carries `completion_tokens: 0`; the SDK's EmbeddingsUsage and PROTOCOL.md have
 # only prompt_tokens and total_tokens. Allowed only at this path (chat usage must have completion_tokens).
 EMBEDDINGS_USAGE_EXTRA = {"$.usage.completion_tokens": "Cohere-only field of embeddings usage"}
@@ -107,8 +111,12 @@ def _kind(value) -> str:
 def shape_differences(recorded, local, path: str = "$", allowed: dict[str, str] | None = None) -> list[str]:
     """Where `local` is not shaped like `recorded`; an empty list means same structure."""
     allowed = {**PROVIDER_ONLY_KEYS, **(allowed or {})}
+    if recorded is None and local is None:
+        return []
     if recorded is None or local is None:
-        return []  # null carries no structure (e.g. content "" vs null next to tool calls)
+        if path in NULL_OR_VALUE:
+            return []
+        return [f"{path}: recorded {_kind(recorded)}, local {_kind(local)}"]
     if _kind(recorded) != _kind(local):
         return [f"{path}: recorded {_kind(recorded)}, local {_kind(local)}"]
     differences = []

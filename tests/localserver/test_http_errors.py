@@ -30,20 +30,32 @@ def limited_server():
     server.stop()
 
 
-def assert_clean_client_error(response: httpx.Response, status: int | None = None) -> None:
-    """4xx, never 500, a JSON error body (or Azure's plain `NOT FOUND`), and no stack trace leaked."""
-    assert 400 <= response.status_code < 500, response.text
-    if status is not None:
-        assert response.status_code == status, response.text
+ERROR_OBJECT, FLAT, NOT_FOUND_TEXT = "error object", "flat", "NOT FOUND text"
+
+
+def assert_clean_client_error(response: httpx.Response, status: int, shape: str = ERROR_OBJECT) -> dict:
+    """`status`, no stack trace leaked, and the body in the one shape Azure uses for that answer:
+    - ERROR_OBJECT: `{"error": {"code": ..., "message": ...}}` (the inference routes' 4xx);
+    - FLAT: `{"status", "code", "message", ...}` at the top (the 422 of an unsupported parameter);
+    - NOT_FOUND_TEXT: the plain-text `NOT FOUND` of a serverless endpoint asked for another model.
+    Returns the JSON body ({} for the text)."""
+    assert response.status_code == status, response.text
     assert "Traceback" not in response.text
     media_type = response.headers["content-type"].split(";")[0]
-    if media_type == "text/plain":
-        assert response.text == "NOT FOUND"
-        return
-    assert media_type == "application/json"
+    if shape == NOT_FOUND_TEXT:
+        assert (media_type, response.text) == ("text/plain", "NOT FOUND")
+        return {}
+    assert media_type == "application/json", media_type
     body = response.json()
-    assert isinstance(body, dict)
-    assert "error" in body or {"statusCode", "message"} <= body.keys() or {"status", "code", "message"} <= body.keys()
+    if shape == FLAT:
+        assert {"status", "code", "message"} <= body.keys() and "error" not in body, body
+        assert body["status"] == status and body["message"], body
+        return body
+    assert shape == ERROR_OBJECT, shape
+    assert list(body) == ["error"] and isinstance(body["error"], dict), body
+    assert isinstance(body["error"].get("code"), str) and body["error"]["code"], body
+    assert isinstance(body["error"].get("message"), str) and body["error"]["message"], body
+    return body
 
 
 def chat_body(**extra) -> dict:
@@ -60,21 +72,21 @@ BAD_REQUESTS = [
     ("empty-body", "/chat/completions", b"", 400, "invalid_request_error"),
     ("non-object-body", "/chat/completions", b'[{"role": "user", "content": "hi"}]', 400, "invalid_request_error"),
     ("null-body", "/embeddings", b"null", 400, "invalid_request_error"),
-    ("not-utf8", "/chat/completions", b'{"messages": [{"role": "user", "content": "\xff\xfe"}]}', 400, None),
+    ("not-utf8", "/chat/completions", b'{"messages": [{"role": "user", "content": "\xff\xfe"}]}', 400, "invalid_request_error"),
     ("missing-messages", "/chat/completions", b'{"temperature": 0.5}', 400, "invalid_request_error"),
     ("empty-messages", "/chat/completions", b'{"messages": []}', 400, "invalid_request_error"),
     ("messages-not-a-list", "/chat/completions", b'{"messages": "hi"}', 400, "invalid_request_error"),
-    ("temperature-is-a-string", "/chat/completions", json.dumps(chat_body(temperature="hot")).encode(), 400, None),
-    ("max-tokens-negative", "/chat/completions", json.dumps(chat_body(max_tokens=-1)).encode(), 400, None),
-    ("seed-is-a-float", "/chat/completions", json.dumps(chat_body(seed=1.5)).encode(), 400, None),
-    ("stream-is-a-string", "/chat/completions", json.dumps(chat_body(stream="yes")).encode(), 400, None),
-    ("content-part-is-a-number", "/chat/completions", b'{"messages": [{"role": "user", "content": [1]}]}', 400, None),
-    ("bad-role", "/chat/completions", b'{"messages": [{"role": "robot", "content": "hi"}]}', 400, None),
+    ("temperature-is-a-string", "/chat/completions", json.dumps(chat_body(temperature="hot")).encode(), 400, "invalid_request_error"),
+    ("max-tokens-negative", "/chat/completions", json.dumps(chat_body(max_tokens=-1)).encode(), 400, "invalid_request_error"),
+    ("seed-is-a-float", "/chat/completions", json.dumps(chat_body(seed=1.5)).encode(), 400, "invalid_request_error"),
+    ("stream-is-a-string", "/chat/completions", json.dumps(chat_body(stream="yes")).encode(), 400, "invalid_request_error"),
+    ("content-part-is-a-number", "/chat/completions", b'{"messages": [{"role": "user", "content": [1]}]}', 400, "invalid_request_error"),
+    ("bad-role", "/chat/completions", b'{"messages": [{"role": "robot", "content": "hi"}]}', 400, "invalid_request_error"),
     ("unknown-root-key", "/chat/completions", json.dumps(chat_body(best_of=2)).encode(), 422, "parameter_not_supported"),
-    ("bad-response-format", "/chat/completions", json.dumps(chat_body(response_format={"type": "xml"})).encode(), 400, None),
-    ("nan-temperature", "/chat/completions", b'{"messages": [{"role": "user", "content": "hi"}], "temperature": NaN}', 400, None),
+    ("bad-response-format", "/chat/completions", json.dumps(chat_body(response_format={"type": "xml"})).encode(), 400, "invalid_request_error"),
+    ("nan-temperature", "/chat/completions", b'{"messages": [{"role": "user", "content": "hi"}], "temperature": NaN}', 400, "invalid_request_error"),
     # Server fix: json.loads raised RecursionError, which became a 500.
-    ("deeply-nested-json", "/chat/completions", b'{"messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400, None),
+    ("deeply-nested-json", "/chat/completions", b'{"messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400, "invalid_request_error"),
     # Server fix: schemas that validate as "a dict" but are not JSON schemas crashed the reply planner (500).
     (
         "tool-properties-not-an-object",
@@ -83,33 +95,33 @@ BAD_REQUESTS = [
             chat_body(tools=[{"type": "function", "function": {"name": "f", "parameters": {"properties": "city"}}}])
         ).encode(),
         400,
-        None,
+        "invalid_request_error",
     ),
     (
         "response-schema-items-not-a-schema",
         "/chat/completions",
         json.dumps(chat_body(response_format=schema_format({"type": "array", "items": "x"}))).encode(),
         400,
-        None,
+        "invalid_request_error",
     ),
     (
         "response-schema-minimum-not-a-number",
         "/chat/completions",
         json.dumps(chat_body(response_format=schema_format({"type": "integer", "minimum": "low"}))).encode(),
         400,
-        None,
+        "invalid_request_error",
     ),
     ("embeddings-empty-list", "/embeddings", b'{"input": []}', 400, "invalid_request_error"),
     ("embeddings-empty-string", "/embeddings", b'{"input": [""]}', 400, "invalid_request_error"),
     ("embeddings-blank-string", "/embeddings", b'{"input": "   "}', 400, "invalid_request_error"),
-    ("embeddings-input-numbers", "/embeddings", b'{"input": [1, 2]}', 400, None),
-    ("embeddings-missing-input", "/embeddings", b'{"dimensions": 8}', 400, None),
-    ("embeddings-zero-dimensions", "/embeddings", b'{"input": ["a"], "dimensions": 0}', 400, None),
-    ("embeddings-too-many-dimensions", "/embeddings", b'{"input": ["a"], "dimensions": 100000}', 400, None),
-    ("embeddings-bad-encoding", "/embeddings", b'{"input": ["a"], "encoding_format": "hex"}', 400, None),
-    ("image-embeddings-empty", "/images/embeddings", b'{"input": []}', 400, None),
-    ("image-embeddings-not-an-image", "/images/embeddings", b'{"input": [{"image": "data:image/png;base64,AAAA"}]}', 400, None),
-    ("image-embeddings-remote-url", "/images/embeddings", b'{"input": [{"image": "https://example.com/a.png"}]}', 400, None),
+    ("embeddings-input-numbers", "/embeddings", b'{"input": [1, 2]}', 400, "invalid_request_error"),
+    ("embeddings-missing-input", "/embeddings", b'{"dimensions": 8}', 400, "invalid_request_error"),
+    ("embeddings-zero-dimensions", "/embeddings", b'{"input": ["a"], "dimensions": 0}', 400, "invalid_request_error"),
+    ("embeddings-too-many-dimensions", "/embeddings", b'{"input": ["a"], "dimensions": 100000}', 400, "invalid_request_error"),
+    ("embeddings-bad-encoding", "/embeddings", b'{"input": ["a"], "encoding_format": "hex"}', 400, "invalid_request_error"),
+    ("image-embeddings-empty", "/images/embeddings", b'{"input": []}', 400, "invalid_request_error"),
+    ("image-embeddings-not-an-image", "/images/embeddings", b'{"input": [{"image": "data:image/png;base64,AAAA"}]}', 400, "invalid_request_error"),
+    ("image-embeddings-remote-url", "/images/embeddings", b'{"input": [{"image": "https://example.com/a.png"}]}', 400, "invalid_request_error"),
 ]
 
 
@@ -117,10 +129,8 @@ BAD_REQUESTS = [
 def test_bad_request_is_a_clean_4xx(local_server, path, body, status, code):
     response = httpx.post(local_server.url + path, content=body, headers={"Content-Type": "application/json"})
 
-    assert_clean_client_error(response, status)
-    if code is not None:
-        payload = response.json()
-        assert (payload.get("error") or payload)["code"] == code
+    payload = assert_clean_client_error(response, status, FLAT if status == 422 else ERROR_OBJECT)
+    assert (payload["code"] if status == 422 else payload["error"]["code"]) == code
 
 
 def test_validation_error_names_the_offending_field(local_server):
@@ -195,9 +205,9 @@ def test_oversize_chunked_body_without_content_length_is_413(limited_server):
 def test_unknown_or_wrong_model_per_endpoint_style_is_a_clean_4xx(local_server, path, body, status, code):
     response = httpx.post(local_server.url + path, json=body)
 
-    assert_clean_client_error(response, status)
+    payload = assert_clean_client_error(response, status, ERROR_OBJECT if code is not None else NOT_FOUND_TEXT)
     if code is not None:
-        assert response.json()["error"]["code"] == code
+        assert payload["error"]["code"] == code
 
 
 def test_root_endpoint_serves_its_default_model_whatever_model_is_named(local_server):

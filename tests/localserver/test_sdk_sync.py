@@ -278,7 +278,11 @@ def test_json_schema_response_format_returns_content_that_validates(chat):
 def test_json_object_response_format_returns_a_json_object(chat):
     result = chat.complete(messages=[UserMessage("Answer in JSON please.")], response_format="json_object")
 
-    assert isinstance(json.loads(result.choices[0].message.content), dict)
+    value = json.loads(result.choices[0].message.content)
+    # The local model's JSON mode: its usual reply, and how many words the question had.
+    assert set(value) == {"reply", "words"}
+    assert value["reply"].startswith('You said: "Answer in JSON please."') and value["words"] == 4
+    assert result.choices[0].finish_reason == "stop"
 
 
 # -- attachments --------------------------------------------------------------------------------------

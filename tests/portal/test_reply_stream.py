@@ -167,10 +167,9 @@ def test_stream_without_finish_reason_is_incomplete(backend: InferenceBackend) -
 
 def test_rate_limit_is_retried_with_the_retry_after_wait(backend: InferenceBackend, local_server: RunningServer) -> None:
     rejected_before = chat_requests(local_server, 429)
-    stream, recorder = reply_stream(backend, unique("/fault 429x2 busy"), max_retries=3)
-    started = time.monotonic()
+    slept: list[float] = []
+    stream, recorder = reply_stream(backend, unique("/fault 429x2 busy"), max_retries=3, sleep=slept.append)
     deltas = list(stream)
-    elapsed = time.monotonic() - started
 
     outcome = recorder.outcome
     assert outcome.status == COMPLETE
@@ -179,7 +178,7 @@ def test_rate_limit_is_retried_with_the_retry_after_wait(backend: InferenceBacke
     assert [(seconds, attempt) for seconds, attempt, _ in recorder.waits] == [(1.0, 1), (1.0, 2)]
     assert all(error.kind == ErrorKind.RATE_LIMITED and error.status_code == 429 for _, _, error in recorder.waits)
     assert all(error.retry_after_seconds == 1.0 for _, _, error in recorder.waits)
-    assert elapsed >= 1.9  # it really waited what the server asked for, twice
+    assert slept == [1.0, 1.0]  # it waited what the server asked for, twice
     assert chat_requests(local_server, 429) == rejected_before + 2
 
 
@@ -287,7 +286,9 @@ def test_read_timeout_is_a_timeout_error(chat_api: str) -> None:
     assert outcome.error.kind == ErrorKind.TIMEOUT
     assert "timed out" in outcome.error.message
     assert outcome.error.user_message() == "The model did not answer in time. Try again, or raise the timeout."
-    assert 0.9 <= elapsed < 4  # the client gave up after its read timeout, not the server's hang
+    # The client gave up after its read timeout (a TIMEOUT, not the reply the server sends after 5 s);
+    # no upper bound on the time: a busy machine may take longer to notice, and that is not a failure.
+    assert elapsed >= 0.9
     assert recorder.waits == []
 
 

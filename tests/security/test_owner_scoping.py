@@ -242,7 +242,8 @@ def test_the_embeddings_cache_belongs_to_its_user(sessions, local_server, explor
     # Bob sees none of Alice's cached vectors: nothing to load, nothing "kept", and his own run asks
     # the endpoint again (a shared cache would also tell him which texts Alice embedded).
     assert bob.kept_count(texts, spec) == 0
-    assert bob.load(texts, spec).status != "complete"
+    loaded = bob.load(texts, spec)
+    assert (loaded.status, loaded.missing, len(loaded.indices)) == ("incomplete", 5, 0)
     assert bob.embed(texts, spec).status == "complete"
     assert embeddings_requests(local_server) > after_alice
 

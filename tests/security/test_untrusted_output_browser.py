@@ -52,7 +52,10 @@ PAYLOADS = [
     ("p10 <svg onload=window.__pwned=10></svg> <details open ontoggle=window.__pwned=101>d10</details>", "p10"),
     ("p11 <javascript:window.__pwned=11> [ref11][r] [r]: javascript:window.__pwned=111", "p11"),
     ('p12 <object data="javascript:window.__pwned=12"></object> <embed src="javascript:window.__pwned=121">', "p12"),
+    # A plain link must stay a link (and is clicked below); it points at this machine, at a closed port.
+    ("p13 [safe13](http://127.0.0.1:9/safe13)", "safe13"),
 ]
+SAFE_LINK = "http://127.0.0.1:9/safe13"
 
 ACTIVE_INSIDE_CHAT = (
     "script, iframe, frame, object, embed, img[src='x'], [onerror], [onload], [ontoggle], [onclick], [onmouseover]"
@@ -106,21 +109,28 @@ def test_model_output_with_scripts_links_and_html_never_executes(app: StreamlitA
     assert set(page.evaluate(DATA_HTML_LINKS)) <= {"data:text/html;base64,PHNjcmlwdD5wYXJlbnQuX19wd25lZD04PC9zY3JpcHQ+"}
     assert pwned_everywhere([page]) == []
 
-    # Click every link the chat rendered (in both the user's messages and the replies).
-    links = chat.locator("a")
+    # Click every link the chat rendered (in both the user's messages and the replies). Markdown links
+    # open a new tab; each click must open one, and nothing may run in it or here.
+    links = chat.locator("a[href]")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert SAFE_LINK in hrefs, hrefs  # the plain link stayed a link
     popups: list[Page] = []
-    page.context.on("page", lambda popup: popups.append(popup))
     for i in range(links.count()):
         link = links.nth(i)
-        if link.is_visible():
+        if not link.is_visible():
+            continue
+        if link.get_attribute("target") == "_blank":
+            with page.context.expect_page() as opened:
+                link.click()
+            popup = opened.value
+            popup.wait_for_load_state()
+            popups.append(popup)
+        else:  # a link made inert (href "#") stays in this tab
             link.click()
-            page.wait_for_timeout(200)
-            if not page.url.startswith(app.url):  # a link that navigated the tab itself: come back
+            page.wait_for_load_state()
+            if not page.url.startswith(app.url):
                 page.go_back()
-    page.wait_for_timeout(500)
-    for popup in popups:
-        popup.wait_for_load_state()
+    assert len(popups) >= hrefs.count(SAFE_LINK), hrefs
     assert pwned_everywhere([page, *popups]) == [], hrefs
     assert dialogs == [], dialogs
     assert all(not (popup.url or "").lower().startswith(("javascript", "data:")) for popup in popups), [p.url for p in popups]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from typing import Any
 
@@ -23,21 +24,9 @@ from storage.repository import (
     update_message,
 )
 
-_COMPARED = (
-    "role",
-    "content",
-    "parts",
-    "status",
-    "model",
-    "params",
-    "prompt_tokens",
-    "completion_tokens",
-    "time_to_first_token_ms",
-    "total_time_ms",
-    "finish_reason",
-    "error",
-    "created_at",
-)
+# Every field of a message survives the round trip, except what names its place in this database.
+_NOT_COMPARED = {"id", "conversation_id", "parent_id", "updated_at"}
+_COMPARED = tuple(f.name for f in dataclasses.fields(MessageRecord) if f.name not in _NOT_COMPARED)
 
 
 def _comparable(messages: list[MessageRecord]) -> list[tuple[Any, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import builtins
 import json
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -212,11 +212,15 @@ def test_calculator_refuses_everything_but_arithmetic(expression: str, expected:
         ("sqrt(1, 2)", "wrong arguments: math.sqrt() takes exactly one argument (2 given)"),
     ],
 )
-def test_calculator_reports_impossible_results_quickly(expression: str, expected: str) -> None:
-    started = time.perf_counter()
-    result = calculate(expression)
-    assert time.perf_counter() - started < 1.0
-    assert error_of(result) == f"calculator failed: {expected}"
+def test_calculator_reports_impossible_results_without_computing_them(expression: str, expected: str) -> None:
+    # Computed, the largest of these would run for hours: the refusal comes first. The thread only
+    # keeps a regression from hanging the suite; its generous limit is not a speed target.
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(calculate(expression)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert done, f"calculate({expression!r}) was still running after 60 s"
+    assert error_of(done[0]) == f"calculator failed: {expected}"
 
 
 def test_calculator_refuses_long_input() -> None:
