@@ -1,6 +1,6 @@
 """Turning a planned reply into the JSON body or the SSE stream the SDK parses.
 
-SSE rules from PROTOCOL.md: each event is exactly `data: <one-line JSON>\\n\\n` (LF only, no comments,
+SSE rules as the SDK's parser reads them: each event is exactly `data: <one-line JSON>\\n\\n` (LF only, no comments,
 no `event:` lines), one flush per event, usage on the last chunk with the finish_reason, then
 `data: [DONE]\\n\\n`.
 """

@@ -9,6 +9,7 @@ local server. Keys are held in `Secret` so that they never print, log or seriali
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -218,6 +219,32 @@ def build_connection(name: str, raw: Mapping[str, Any]) -> Connection:
     )
 
 
+def _number(value: Any, name: str, kind: type, minimum: float) -> Any:
+    """An int or float setting, with one clear message for anything else ("8k", "", -1, NaN)."""
+    what = "a whole number" if kind is int else "a number"
+    problem = ConfigError(f"{name} must be {what} of at least {minimum:g}, not {value!r}")
+    if isinstance(value, bool):
+        raise problem
+    try:
+        number = kind(value if isinstance(value, (int, float)) else str(value).strip())
+    except (TypeError, ValueError, OverflowError):
+        raise problem from None
+    if not math.isfinite(number) or number < minimum:
+        raise problem
+    return number
+
+
+def _choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+    text = str(value).strip().lower()
+    if text not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return text
+
+
+OFFLINE_DEMO_MODES = ("auto", "always", "never")
+TRACING_MODES = ("off", "console", "otlp")
+
+
 def _flag(value: Any, name: str) -> bool:
     if value is None or isinstance(value, bool):
         return bool(value)
@@ -301,7 +328,7 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
         connections.append(build_connection(setting("AZURE_INFERENCE_NAME", "Default"), raw_default))
     for name, raw in (secrets.get("connections") or {}).items():
         connections.append(build_connection(str(name), raw))
-    offline_demo = str(setting("PORTAL_OFFLINE_DEMO", "auto")).lower()  # auto, always or never
+    offline_demo = _choice(setting("PORTAL_OFFLINE_DEMO", "auto"), "PORTAL_OFFLINE_DEMO", OFFLINE_DEMO_MODES)
     offline_api = str(setting("PORTAL_OFFLINE_API", API_AZURE_INFERENCE)).lower()
     if offline_api not in OFFLINE_APIS:
         raise ConfigError(f"PORTAL_OFFLINE_API must be 'openai' or 'azure-ai-inference', not {offline_api!r}")
@@ -318,12 +345,12 @@ def load_settings(env: Mapping[str, str] | None = None, secrets: Mapping[str, An
     return AppSettings(
         connections=tuple(connections),
         database_url=setting("DATABASE_URL"),
-        context_budget_tokens=int(setting("PORTAL_CONTEXT_BUDGET_TOKENS", 8000)),
-        request_timeout_seconds=float(setting("PORTAL_REQUEST_TIMEOUT_SECONDS", 120)),
-        max_rate_limit_retries=int(setting("PORTAL_MAX_RATE_LIMIT_RETRIES", 3)),
-        offline_words_per_second=float(setting("PORTAL_OFFLINE_WORDS_PER_SECOND", 40)),
-        tracing=str(setting("PORTAL_TRACING", "off")).lower(),
-        tracing_content=str(setting("PORTAL_TRACING_CONTENT", "false")).lower() in ("1", "true", "yes", "on"),
+        context_budget_tokens=_number(setting("PORTAL_CONTEXT_BUDGET_TOKENS", 8000), "PORTAL_CONTEXT_BUDGET_TOKENS", int, 1),
+        request_timeout_seconds=_number(setting("PORTAL_REQUEST_TIMEOUT_SECONDS", 120), "PORTAL_REQUEST_TIMEOUT_SECONDS", float, 0.1),
+        max_rate_limit_retries=_number(setting("PORTAL_MAX_RATE_LIMIT_RETRIES", 3), "PORTAL_MAX_RATE_LIMIT_RETRIES", int, 0),
+        offline_words_per_second=_number(setting("PORTAL_OFFLINE_WORDS_PER_SECOND", 40), "PORTAL_OFFLINE_WORDS_PER_SECOND", float, 0),
+        tracing=_choice(setting("PORTAL_TRACING", "off"), "PORTAL_TRACING", TRACING_MODES),
+        tracing_content=_flag(setting("PORTAL_TRACING_CONTENT", "false"), "PORTAL_TRACING_CONTENT"),
         connect_form=connect_form,
         admins=_split_models(setting("PORTAL_ADMINS")),
     )

@@ -19,9 +19,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
 from .inference.factory import instrument_backends, uninstrument_backends
+from .settings import TRACING_MODES
 
 logger = logging.getLogger(__name__)
-TRACING_MODES = ("off", "console", "otlp")
 _exporting: set[tuple[int, str]] = set()  # (provider id, mode) pairs that already have an exporter
 _lock = threading.Lock()
 

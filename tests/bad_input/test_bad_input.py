@@ -335,6 +335,9 @@ CONFIGURATIONS = (
         "unknown-kind", {"AZURE_INFERENCE_ENDPOINT": "{url}", "AZURE_INFERENCE_KIND": "mainframe"}, "kind 'mainframe' is unknown"
     ),
     Row("key-auth-without-key", {"AZURE_INFERENCE_ENDPOINT": "{url}", "AZURE_INFERENCE_AUTH": "key"}, "no api_key is set"),
+    Row("context-budget-8k", {"PORTAL_CONTEXT_BUDGET_TOKENS": "8k"}, "PORTAL_CONTEXT_BUDGET_TOKENS must be a whole number"),
+    Row("unknown-offline-demo-mode", {"PORTAL_OFFLINE_DEMO": "sometimes"}, "PORTAL_OFFLINE_DEMO must be one of auto, always, never"),
+    Row("unknown-tracing-mode", {"PORTAL_TRACING": "jaeger"}, "PORTAL_TRACING must be one of off, console, otlp"),
 )
 
 

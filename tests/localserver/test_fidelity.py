@@ -12,7 +12,7 @@ What the local server legitimately does differently is listed here, each with th
 - The keys in `PROVIDER_ONLY_KEYS` are annotations one provider adds on top of the API the SDK models.
 - A key the recording carries with the value null may be absent locally (`NULL_MAY_BE_ABSENT`).
 - Mistral's stream has extra bare `\\n\\n` pieces between events; the local stream sends one
-  `data: ...\\n\\n` per event, which is what PROTOCOL.md prescribes and what both parse to.
+  `data: ...\\n\\n` per event, which is what the SDK's SSE parser reads and what both parse to.
 - The image-URL recording points at a remote https image; the local server never fetches remote URLs,
   so the replay sends the same request with the recorded 75x41 PNG (from image_embeddings.json) inlined
   as a data URL.
@@ -55,7 +55,7 @@ NULL_MAY_BE_ABSENT = {
 NULL_OR_VALUE = {
     "$.choices[].message.content": 'next to tool calls: null from Azure OpenAI and the local server, "" from Mistral',
 }
-# Cohere's embeddings usage carries `completion_tokens: 0`; the SDK's EmbeddingsUsage and PROTOCOL.md have
+# Cohere's embeddings usage carries `completion_tokens: 0`; the SDK's EmbeddingsUsage (and the REST reference) have
 # only prompt_tokens and total_tokens. Allowed only at this path (chat usage must have completion_tokens).
 EMBEDDINGS_USAGE_EXTRA = {"$.usage.completion_tokens": "Cohere-only field of embeddings usage"}
 

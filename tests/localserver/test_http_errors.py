@@ -1,5 +1,5 @@
 """Raw HTTP (httpx) against the local server: bad requests get Azure-shaped 4xx answers, streams are framed
-byte for byte as the SDK's SSE parser needs (PROTOCOL.md, "Streaming"), and streamed tokens are paced."""
+byte for byte as the SDK's SSE parser needs, and streamed tokens are paced."""
 
 from __future__ import annotations
 

@@ -531,7 +531,7 @@ def test_no_auth_header_gets_the_serverless_401_body(keyed_server):
     assert response.headers["x-ms-error-reason"] == "Invalid JWT."
 
 
-# -- faults (see PROTOCOL.md, "Errors and retries" and "Streaming") -----------------------------------
+# -- faults: errors, retries and cut streams ------------------------------------------------------------
 
 
 def test_429_with_retry_after_is_retried_by_azure_core_then_raised(local_server, chat):

@@ -185,6 +185,30 @@ def test_offline_demo_can_be_forced_or_refused() -> None:
         load_settings({"PORTAL_OFFLINE_DEMO": "never"}, {})
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PORTAL_CONTEXT_BUDGET_TOKENS", "8k", "PORTAL_CONTEXT_BUDGET_TOKENS must be a whole number of at least 1, not '8k'"),
+        ("PORTAL_CONTEXT_BUDGET_TOKENS", "0", "PORTAL_CONTEXT_BUDGET_TOKENS must be a whole number of at least 1, not '0'"),
+        ("PORTAL_MAX_RATE_LIMIT_RETRIES", "-1", "PORTAL_MAX_RATE_LIMIT_RETRIES must be a whole number of at least 0, not '-1'"),
+        ("PORTAL_REQUEST_TIMEOUT_SECONDS", "nan", "PORTAL_REQUEST_TIMEOUT_SECONDS must be a number of at least 0.1, not 'nan'"),
+        ("PORTAL_OFFLINE_WORDS_PER_SECOND", "fast", "PORTAL_OFFLINE_WORDS_PER_SECOND must be a number of at least 0, not 'fast'"),
+        ("PORTAL_OFFLINE_DEMO", "sometimes", "PORTAL_OFFLINE_DEMO must be one of auto, always, never, not 'sometimes'"),
+        ("PORTAL_TRACING", "bogus", "PORTAL_TRACING must be one of off, console, otlp, not 'bogus'"),
+        ("PORTAL_TRACING_CONTENT", "maybe", "PORTAL_TRACING_CONTENT must be true or false, not 'maybe'"),
+    ],
+)
+def test_a_bad_value_is_one_clear_message_when_the_settings_load(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({name: value}, {})
+    assert str(raised.value) == message
+
+
+def test_numbers_from_secrets_toml_may_be_numbers() -> None:
+    settings = load_settings({}, {"PORTAL_CONTEXT_BUDGET_TOKENS": 4000, "PORTAL_REQUEST_TIMEOUT_SECONDS": 30})
+    assert (settings.context_budget_tokens, settings.request_timeout_seconds) == (4000, 30.0)
+
+
 def test_offline_connection_is_local_without_auth() -> None:
     connection = offline_connection("http://127.0.0.1:1234")
     assert isinstance(connection, Connection)
