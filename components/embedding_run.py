@@ -13,7 +13,7 @@ import time
 import streamlit as st
 
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
-from portal.embedding_jobs import CANCELLED, COMPLETE, BatchPolicy, EmbeddingOutcome, JobProgress
+from portal.embedding_jobs import BatchPolicy, EmbeddingOutcome, JobProgress, JobStatus
 from portal.text_inputs import TextSet
 
 from . import embedding_state as keys
@@ -63,14 +63,14 @@ def embed_with_progress(
 
 def report_outcome(outcome: EmbeddingOutcome) -> None:
     progress = outcome.progress
-    if outcome.status == COMPLETE and not outcome.failed:
+    if outcome.status == JobStatus.COMPLETE and not outcome.failed:
         detail = f"{progress.embedded:,} embedded, {progress.cached:,} from the cache"
         if progress.retries or progress.splits:
             detail += f"; {progress.retries:,} rate-limit retries, {progress.splits:,} batches split"
         st.success(
             f"Embedded {len(outcome.indices):,} texts ({detail}; {progress.requests:,} requests).", icon=":material/check:"
         )
-    elif outcome.status == CANCELLED:
+    elif outcome.status == JobStatus.CANCELLED:
         st.warning(f"Cancelled: {len(outcome.indices):,} of {len(outcome.texts):,} texts have vectors and were kept.")
     if outcome.error is not None:
         st.error(

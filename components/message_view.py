@@ -13,18 +13,18 @@ import streamlit as st
 from portal.response_formats import check_reply
 from portal.safe_markdown import neutralize_links
 from portal.turns import ASSISTANT, USER, Turn, parts_of
-from storage.records import MessageRecord, Siblings
+from storage.records import MessageRecord, MessageStatus, Siblings
 
 from .chrome import screen_reader_text
 
 # One sentence on what happened and what to do. An error's own text (portal/inference/errors.py) says
 # both for errors, so an error shows that text alone.
 STATUS_MARKERS = {
-    "stopped": ("Stopped by you; the partial reply is kept. Regenerate for a full one.", "warning"),
-    "interrupted": ("Interrupted: the page was closed before the reply finished; what arrived is kept.", "warning"),
-    "incomplete": ("Incomplete: the app stopped before the reply finished; what arrived is kept.", "warning"),
-    "error": ("The request failed. Regenerate to try again.", "error"),
-    "streaming": ("Still being written in another tab or session; reload to see the rest.", "info"),
+    MessageStatus.STOPPED: ("Stopped by you; the partial reply is kept. Regenerate for a full one.", "warning"),
+    MessageStatus.INTERRUPTED: ("Interrupted: the page was closed before the reply finished; what arrived is kept.", "warning"),
+    MessageStatus.INCOMPLETE: ("Incomplete: the app stopped before the reply finished; what arrived is kept.", "warning"),
+    MessageStatus.ERROR: ("The request failed. Regenerate to try again.", "error"),
+    MessageStatus.STREAMING: ("Still being written in another tab or session; reload to see the rest.", "info"),
 }
 AUTHORS = {USER: ("user", "You said:"), ASSISTANT: ("assistant", "The model said:"), "system": ("assistant", "System message:")}
 
@@ -46,7 +46,7 @@ def status_marker(message: MessageRecord) -> tuple[str, str] | None:
     if message.status not in STATUS_MARKERS:
         return None
     text, level = STATUS_MARKERS[message.status]
-    if message.error and message.status in ("error", "incomplete"):
+    if message.error and message.status in (MessageStatus.ERROR, MessageStatus.INCOMPLETE):
         return message.error, level  # the error's own sentence and what to do
     return text, level
 
@@ -77,7 +77,7 @@ def _attachments(message: MessageRecord) -> None:
 def _structured(message: MessageRecord) -> bool:
     """Render a JSON reply formatted and checked against its schema; False when not structured."""
     response_format = (message.params or {}).get("response_format")
-    check = check_reply(message.content, response_format) if message.status == "complete" else None
+    check = check_reply(message.content, response_format) if message.status == MessageStatus.COMPLETE else None
     if check is None:
         return False
     if not check.valid_json:
@@ -174,7 +174,7 @@ def _action_row(turn: Turn, actions: TurnActions) -> None:
                 "Edit", key=f"edit_{first.id}", icon=":material/edit:", type="tertiary", on_click=actions.on_edit, args=(first,),
                 help="Edit this message and send it again; the current version stays one click away",
             )
-        elif turn.role == ASSISTANT and first.role == "assistant" and first.status != "streaming":
+        elif turn.role == ASSISTANT and first.role == "assistant" and first.status != MessageStatus.STREAMING:
             st.button(
                 "Regenerate", key=f"regen_{first.id}", icon=":material/refresh:", type="tertiary", on_click=actions.on_regenerate,
                 args=(first,), help="Ask for another reply; this one stays one click away",

@@ -20,11 +20,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repository
-from storage.records import ConversationRecord, MessageRecord, Siblings
+from storage.records import ConversationRecord, MessageRecord, MessageStatus, Siblings
 
 from .attachments import model_part
 from .chat_settings import ChatSettings
@@ -152,7 +151,7 @@ class ChatService:
     def ping(self) -> None:
         """Raise DatabaseUnavailable unless the database answers."""
         with self._begin() as session:
-            session.execute(sql_text("SELECT 1"))
+            repository.ping(session)
 
     # conversations
 
@@ -278,7 +277,7 @@ class ChatService:
                 session,
                 conversation_id,
                 role="assistant",
-                status="streaming",
+                status=MessageStatus.STREAMING,
                 model=options.model,
                 params=params,
                 owner=self._owner,
@@ -480,7 +479,7 @@ def conversation_markdown(data: dict[str, Any]) -> str:
     for message in data.get("messages", []):
         role = str(message.get("role", "")).capitalize()
         status = message.get("status")
-        marker = f" ({status})" if status and status != "complete" else ""
+        marker = f" ({status})" if status and status != MessageStatus.COMPLETE else ""
         lines.append(f"## {role}{marker}")
         lines.append("")
         lines.append(message.get("content") or "")

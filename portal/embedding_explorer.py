@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import repository
 from storage.records import ConversationRecord
 
 from . import text_inputs
@@ -179,7 +179,7 @@ class EmbeddingExplorer:
     def ping(self) -> None:
         """Raise DatabaseUnavailable unless the database answers."""
         with database_errors(), self._sessions.begin() as session:
-            session.execute(sql_text("SELECT 1"))
+            repository.ping(session)
 
     def conversations(self) -> list[ConversationRecord]:
         with database_errors(), self._sessions.begin() as session:

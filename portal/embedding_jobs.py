@@ -26,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -35,8 +36,14 @@ from .embedding_cache import VectorCache, text_hash
 from .inference import AsyncEmbed, EmbeddingBatch, EmbeddingOptions, ErrorKind, InferenceBackend, InferenceError
 from .similarity import normalise, truncate_and_normalise
 
-COMPLETE, CANCELLED, FAILED = "complete", "cancelled", "failed"
-INCOMPLETE = "incomplete"  # cache-only load that found some texts missing
+
+class JobStatus(StrEnum):
+    """How an embedding job ended (not a message status: see storage.records.MessageStatus)."""
+
+    COMPLETE = "complete"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    INCOMPLETE = "incomplete"  # cache-only load that found some texts missing
 RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.TIMEOUT})
 SPLITTABLE = frozenset({ErrorKind.BAD_REQUEST, ErrorKind.CONTENT_FILTER})
 UNSUPPORTED_PARAMETER_STATUS = 422  # splitting cannot help with a parameter the model rejects
@@ -112,7 +119,7 @@ class EmbeddingOutcome:
     texts: tuple[str, ...]
     vectors: np.ndarray  # (len(indices), dimensions), unit float32 rows
     indices: np.ndarray
-    status: str  # COMPLETE, CANCELLED, FAILED or INCOMPLETE
+    status: JobStatus
     progress: JobProgress
     failed: tuple[FailedText, ...] = ()
     error: InferenceError | None = None
@@ -143,7 +150,11 @@ class _Job:
         progress: JobProgress,
         on_progress: Callable[[JobProgress], None] | None,
         should_cancel: Callable[[], bool] | None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
+        self.clock = clock
+        self.sleep = sleep
         self.texts_by_hash = texts_by_hash
         self.options = options
         self.policy = policy
@@ -156,7 +167,7 @@ class _Job:
         self.model: str | None = None
         self.max_batch = policy.batch_size
         self.pause_until = 0.0
-        self.started = time.monotonic()
+        self.started = clock()
         self.counts = collections.Counter[str]()
         self.embed: AsyncEmbed | None = None
         self._writing: asyncio.Future[None] | None = None  # the cache write in progress, at most one
@@ -195,8 +206,8 @@ class _Job:
     # -- one request, with retries --------------------------------------------------------------
 
     async def _wait_for_pause(self) -> None:
-        while (delay := self.pause_until - time.monotonic()) > 0:
-            await asyncio.sleep(delay)
+        while (delay := self.pause_until - self.clock()) > 0:
+            await self.sleep(delay)
 
     async def _call(self, batch: list[str]) -> EmbeddingBatch:
         texts = [self.texts_by_hash[key] for key in batch]
@@ -215,7 +226,7 @@ class _Job:
                 wait = exc.retry_after_seconds
                 if wait is None:
                     wait = self.policy.backoff_seconds * 2 ** (attempt - 1)
-                self.pause_until = max(self.pause_until, time.monotonic() + min(max(wait, 0.0), self.policy.max_wait_seconds))
+                self.pause_until = max(self.pause_until, self.clock() + min(max(wait, 0.0), self.policy.max_wait_seconds))
 
     # -- results --------------------------------------------------------------------------------
 
@@ -269,8 +280,8 @@ class _Job:
             retries=self.counts["retries"],
             splits=self.counts["splits"],
             in_flight=in_flight,
-            elapsed_seconds=time.monotonic() - self.started,
-            waiting_seconds=max(0.0, self.pause_until - time.monotonic()),
+            elapsed_seconds=self.clock() - self.started,
+            waiting_seconds=max(0.0, self.pause_until - self.clock()),
         )
 
     def _report(self, in_flight: int) -> None:
@@ -287,7 +298,7 @@ class _Job:
         try:
             while pending or tasks:
                 if self.should_cancel is not None and self.should_cancel():
-                    return CANCELLED
+                    return JobStatus.CANCELLED
                 while pending and len(tasks) < self.policy.concurrency:
                     batch = pending.popleft()
                     if len(batch) > self.max_batch:  # an earlier split showed the endpoint wants less
@@ -305,7 +316,7 @@ class _Job:
                         self._accept(batch, result)
                 self._check_writes()
                 self._report(len(tasks))
-            return COMPLETE
+            return JobStatus.COMPLETE
         finally:
             for task in tasks:
                 task.cancel()
@@ -337,8 +348,11 @@ async def run_job_async(
     policy: BatchPolicy | None = None,
     on_progress: Callable[[JobProgress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> EmbeddingOutcome:
-    """Vectors for `texts`, from the cache where possible; `source=None` means cache only."""
+    """Vectors for `texts`, from the cache where possible; `source=None` means cache only. `clock` and
+    `sleep` time the waits a rate limit asks for (tests pass their own)."""
     policy = policy or BatchPolicy()
     texts = tuple(texts)
     hashes = [text_hash(text) for text in texts]
@@ -353,19 +367,21 @@ async def run_job_async(
         progress=JobProgress(total=len(texts_by_hash), cached=len(found)),
         on_progress=on_progress,
         should_cancel=should_cancel,
+        clock=clock,
+        sleep=sleep,
     )
-    status, error = COMPLETE, None
+    status, error = JobStatus.COMPLETE, None
     if missing and source is not None:
         job._report(0)
         try:
             async with source.embedding_session() as embed:
                 status = await job.run(embed, missing)
         except _Abort as abort:
-            status, error = FAILED, abort.error
+            status, error = JobStatus.FAILED, abort.error
         except InferenceError as exc:  # the client could not even be created
-            status, error = FAILED, exc
+            status, error = JobStatus.FAILED, exc
     elif missing:
-        status = INCOMPLETE
+        status = JobStatus.INCOMPLETE
     vectors, indices = _assemble(texts, hashes, {**found, **job.vectors})
     failed = tuple(FailedText(texts_by_hash[key], message) for key, message in job.failed.items())
     return EmbeddingOutcome(

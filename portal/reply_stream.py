@@ -14,10 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from storage.records import MessageStatus
+
 from .inference import ChatEvent, ErrorKind, InferenceError, ReasoningDelta, StreamEnd, TextDelta, ToolCall, ToolCallDelta, Usage
 
-COMPLETE, STOPPED, ERROR, INCOMPLETE = "complete", "stopped", "error", "incomplete"
-INTERRUPTED = "interrupted"  # the page was closed while the reply streamed
+# How a reply ended: the message statuses it is stored with (INTERRUPTED: the page was closed).
+COMPLETE, STOPPED, ERROR = MessageStatus.COMPLETE, MessageStatus.STOPPED, MessageStatus.ERROR
+INCOMPLETE, INTERRUPTED = MessageStatus.INCOMPLETE, MessageStatus.INTERRUPTED
 RETRYABLE = (ErrorKind.RATE_LIMITED, ErrorKind.SERVER)
 DEFAULT_RETRY_WAIT_SECONDS = 1.0
 MAX_RETRY_WAIT_SECONDS = 60.0

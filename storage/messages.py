@@ -28,7 +28,7 @@ from storage._common import (
 from storage.clock import as_utc, utcnow
 from storage.errors import ConversationNotFound, MessageNotFound
 from storage.models import Conversation, Message
-from storage.records import MessageRecord
+from storage.records import MessageRecord, MessageStatus
 
 _conversations, _messages = Conversation.__table__, Message.__table__
 _MESSAGE_COLUMNS = ("role", "content", "status", "parts", "model", "params", "created_at", "updated_at")
@@ -82,7 +82,7 @@ def add_message(
     *,
     role: str,
     content: str = "",
-    status: str = "complete",
+    status: str = MessageStatus.COMPLETE,
     parts: Any = None,
     model: str | None = None,
     params: dict[str, Any] | None = None,
@@ -248,13 +248,13 @@ def mark_streaming_as_interrupted(
     cid = owned_conversation_id(session, conversation_id, owner)
     if cid is None:
         return 0
-    conditions = [Message.conversation_id == cid, Message.status == "streaming"]
+    conditions = [Message.conversation_id == cid, Message.status == MessageStatus.STREAMING]
     if stale_after_seconds > 0:
         conditions.append(Message.updated_at < utcnow() - timedelta(seconds=stale_after_seconds))
     result = session.execute(
         update(Message)
         .where(*conditions)
-        .values(status="incomplete", updated_at=utcnow())
+        .values(status=MessageStatus.INCOMPLETE, updated_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

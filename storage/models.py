@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.clock import utcnow
+from storage.records import MessageStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -93,7 +94,7 @@ class Message(Base):
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     content: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     parts: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="complete")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=MessageStatus.COMPLETE.value)
     model: Mapped[str | None] = mapped_column(String(200), nullable=True)
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     prompt_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)

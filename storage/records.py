@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 MESSAGE_ROLES: frozenset[str] = frozenset({"system", "developer", "user", "assistant", "tool"})
 """Roles a message may have (the Azure AI chat roles)."""
 
-MESSAGE_STATUSES: frozenset[str] = frozenset({"streaming", "complete", "stopped", "interrupted", "error", "incomplete"})
+class MessageStatus(StrEnum):
+    """Lifecycle of a message (stored as its string value); see MESSAGE_STATUSES."""
+
+    STREAMING = "streaming"
+    COMPLETE = "complete"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+    INCOMPLETE = "incomplete"
+
+
+MESSAGE_STATUSES: frozenset[str] = frozenset(MessageStatus)
 """Lifecycle of a message: ``streaming`` while a reply is being written,
 ``complete`` when it finished normally, ``stopped`` when the user pressed stop,
 ``interrupted`` when the page was closed while it streamed, ``error`` when the

@@ -23,6 +23,7 @@ from storage.conversations import (
     update_conversation_settings,
 )
 from storage.errors import ConversationNotFound, InvalidImport, MessageNotFound
+from storage.health import ping
 from storage.messages import (
     CURRENT_LEAF,
     add_message,
@@ -67,6 +68,7 @@ __all__ = [
     "list_conversations",
     "list_messages",
     "mark_streaming_as_interrupted",
+    "ping",
     "rename_conversation",
     "touch",
     "update_conversation_settings",

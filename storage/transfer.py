@@ -29,7 +29,7 @@ from storage.clock import as_utc, utcnow
 from storage.errors import ConversationNotFound, InvalidImport
 from storage.messages import list_messages
 from storage.models import Conversation, Message
-from storage.records import DEFAULT_TITLE, ConversationRecord, MessageRecord
+from storage.records import DEFAULT_TITLE, ConversationRecord, MessageRecord, MessageStatus
 
 EXPORT_FORMAT = "azure-ai-portal.conversation"
 EXPORT_VERSION = 2  # 2: messages carry `parent` (an index into the list) and the conversation its `leaf`
@@ -178,9 +178,9 @@ def _parse_message(index: int, item: object) -> dict[str, Any]:
     if not isinstance(item, Mapping):
         raise InvalidImport(f"{where} must be an object.")
     fields = {name: item[name] for name in _EXPORTED_MESSAGE_FIELDS if name in item}
-    fields.setdefault("status", "complete")
-    if fields["status"] == "streaming":
-        fields["status"] = "incomplete"
+    fields.setdefault("status", MessageStatus.COMPLETE)
+    if fields["status"] == MessageStatus.STREAMING:
+        fields["status"] = MessageStatus.INCOMPLETE
     try:
         role = clean_role(fields.pop("role", None))
         cleaned = clean_message_fields(fields)

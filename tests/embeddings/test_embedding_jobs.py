@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import time
 
 import numpy as np
 import pytest
 
 from portal.embedding_explorer import EmbeddingSpec
-from portal.embedding_jobs import CANCELLED, COMPLETE, FAILED, BatchPolicy, JobProgress, run_job
+from portal.embedding_jobs import BatchPolicy, JobProgress, JobStatus, run_job
 from portal.inference import EmbeddingOptions, ErrorKind
 from tests.embeddings.support import embeddings_requests, inputs_sent, topic_texts
 
@@ -22,7 +21,7 @@ def test_texts_go_out_in_batches_of_the_configured_size(start_server, explorer_f
 
     outcome = explorer.embed(topic_texts(50), LEXICAL, policy=BatchPolicy(batch_size=8, concurrency=3))
 
-    assert outcome.status == COMPLETE
+    assert outcome.status == JobStatus.COMPLETE
     assert outcome.vectors.shape == (50, 384)
     assert np.allclose(np.linalg.norm(outcome.vectors, axis=1), 1.0, atol=1e-5)
     assert embeddings_requests(server) == 7  # ceil(50 / 8)
@@ -53,7 +52,7 @@ def test_several_batches_are_in_flight_at_once(start_server, explorer_for):
 
     outcome = run_job(CountingSource(), topic_texts(120), LEXICAL.options(), policy=BatchPolicy(batch_size=4, concurrency=4))
 
-    assert outcome.status == COMPLETE and len(outcome.indices) == 120
+    assert outcome.status == JobStatus.COMPLETE and len(outcome.indices) == 120
     assert 1 < peak <= 4
 
 
@@ -63,7 +62,7 @@ def test_a_batch_rejected_as_too_large_is_split_and_later_batches_shrink(start_s
 
     outcome = explorer.embed(topic_texts(100), LEXICAL, policy=BatchPolicy(batch_size=32, concurrency=1))
 
-    assert outcome.status == COMPLETE and len(outcome.indices) == 100
+    assert outcome.status == JobStatus.COMPLETE and len(outcome.indices) == 100
     assert inputs_sent(server) == 100
     rejected = embeddings_requests(server, status=400)
     assert rejected == 2  # 32 is refused, then 16; 8 fits, and everything after goes out at 8 at most
@@ -71,18 +70,36 @@ def test_a_batch_rejected_as_too_large_is_split_and_later_batches_shrink(start_s
     assert max(r.inputs for r in server.state.requests if r.status == 200) <= 10
 
 
+class FakeClock:
+    """A clock that moves only when the job sleeps; it records each sleep."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+
 def test_rate_limited_requests_wait_for_retry_after_and_succeed(start_server, explorer_for):
     server = start_server(embedding_rate_limit_first=2, embedding_retry_after_ms=300)
     explorer = explorer_for(server)
-    started = time.monotonic()
+    clock = FakeClock()
 
-    outcome = explorer.embed(topic_texts(10), LEXICAL, policy=BatchPolicy(batch_size=10, concurrency=1))
+    outcome = run_job(
+        explorer._backend, topic_texts(10), LEXICAL.options(), policy=BatchPolicy(batch_size=10, concurrency=1),
+        clock=clock, sleep=clock.sleep,
+    )
 
-    assert outcome.status == COMPLETE and len(outcome.indices) == 10
+    assert outcome.status == JobStatus.COMPLETE and len(outcome.indices) == 10
     assert embeddings_requests(server, status=429) == 2
     assert embeddings_requests(server, status=200) == 1
     assert outcome.progress.retries == 2
-    assert time.monotonic() - started >= 0.6  # two waits of retry-after-ms=300
+    assert clock.slept == [0.3, 0.3]  # two waits of retry-after-ms=300, as the server asked
 
 
 def test_rate_limit_retries_are_bounded_and_the_job_reports_it(start_server, explorer_for):
@@ -91,7 +108,7 @@ def test_rate_limit_retries_are_bounded_and_the_job_reports_it(start_server, exp
 
     outcome = explorer.embed(topic_texts(4), LEXICAL, policy=BatchPolicy(batch_size=4, max_retries=2))
 
-    assert outcome.status == FAILED
+    assert outcome.status == JobStatus.FAILED
     assert outcome.error is not None and outcome.error.kind == ErrorKind.RATE_LIMITED
     assert embeddings_requests(server, status=429) == 3  # the first try and two retries
     assert len(outcome.indices) == 0
@@ -156,12 +173,12 @@ def test_cancel_keeps_finished_batches_and_a_rerun_sends_only_the_rest(start_ser
         should_cancel=lambda: bool(seen) and seen[-1].embedded >= 20,
     )
 
-    assert cancelled.status == CANCELLED
+    assert cancelled.status == JobStatus.CANCELLED
     kept = len(cancelled.indices)
     assert 20 <= kept < 60
     assert explorer.kept_count(texts, LEXICAL) == kept
     resumed = explorer.embed(texts, LEXICAL, policy=BatchPolicy(batch_size=10, concurrency=1))
-    assert resumed.status == COMPLETE and resumed.progress.cached == kept
+    assert resumed.status == JobStatus.COMPLETE and resumed.progress.cached == kept
     assert inputs_sent(server) == 60
 
 
@@ -193,7 +210,7 @@ def test_a_single_text_the_endpoint_refuses_is_reported_and_the_rest_embedded(st
 
     outcome = explorer.embed(texts, LEXICAL, policy=BatchPolicy(batch_size=4, concurrency=1))
 
-    assert outcome.status == COMPLETE
+    assert outcome.status == JobStatus.COMPLETE
     assert len(outcome.indices) == 12 and outcome.missing == 1
     assert [f.text for f in outcome.failed] == [too_long]
     assert "maximum context length" in outcome.failed[0].message
@@ -207,7 +224,7 @@ def test_a_request_the_endpoint_always_refuses_stops_the_job_without_splitting_e
         topic_texts(64), EmbeddingSpec(model="local-embed", dimensions=5000), policy=BatchPolicy(batch_size=32, concurrency=1)
     )
 
-    assert outcome.status == FAILED and outcome.error is not None
+    assert outcome.status == JobStatus.FAILED and outcome.error is not None
     assert "dimensions" in outcome.error.message
     assert embeddings_requests(server) <= 7  # 32 -> 16 -> 8 -> 4 -> 2 -> 1, then stop
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from portal.embedding_explorer import EmbeddingSpec
 from portal.embedding_export import points_table
-from portal.embedding_jobs import COMPLETE, BatchPolicy
+from portal.embedding_jobs import BatchPolicy, JobStatus
 from portal.projections import PCA, kmeans_clusters, project
 from portal.similarity import nearest_neighbours
 from tests.embeddings.support import embeddings_requests, inputs_sent, topic_texts
@@ -25,11 +25,11 @@ def test_ten_thousand_texts_embed_project_cluster_and_export(start_server, explo
 
     outcome = explorer.embed(texts, spec, policy=BatchPolicy(batch_size=128, concurrency=4))
 
-    assert outcome.status == COMPLETE and outcome.vectors.shape == (COUNT, 384)
+    assert outcome.status == JobStatus.COMPLETE and outcome.vectors.shape == (COUNT, 384)
     assert inputs_sent(server) == COUNT
     assert embeddings_requests(server) == -(-COUNT // 128)
     reloaded = explorer.load(texts, spec)
-    assert reloaded.status == COMPLETE and np.array_equal(reloaded.vectors, outcome.vectors)
+    assert reloaded.status == JobStatus.COMPLETE and np.array_equal(reloaded.vectors, outcome.vectors)
     assert embeddings_requests(server) == -(-COUNT // 128)  # the reload made no request
 
     projection = project(outcome.vectors, PCA, dims=2)
