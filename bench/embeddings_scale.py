@@ -29,7 +29,7 @@ from components.figures import scatter_figure
 from localserver.embedding_models import embed_texts
 from portal.embedding_cache import text_hash
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
-from portal.embedding_jobs import COMPLETE, BatchPolicy
+from portal.embedding_jobs import BatchPolicy, JobStatus
 from portal.inference.azure_backend import AzureInferenceBackend
 from portal.projections import PCA, kmeans_clusters, project, suggested_cluster_count
 from portal.settings import offline_connection
@@ -134,10 +134,10 @@ def run(quick: bool = False) -> list[Result]:
             explorer, engine = _explorer(backend, connection, directory)
             engines.append(engine)
             elapsed, outcome = _timed(explorer.embed, texts, SPEC, policy=BatchPolicy(batch_size=64, concurrency=4))
-            assert outcome.status == COMPLETE and len(outcome.indices) == count, outcome.status
+            assert outcome.status == JobStatus.COMPLETE and len(outcome.indices) == count, outcome.status
             batched.append(elapsed)
             elapsed, again = _timed(explorer.embed, texts, SPEC)
-            assert again.status == COMPLETE and again.progress.requests == 0
+            assert again.status == JobStatus.COMPLETE and again.progress.requests == 0
             cached.append(elapsed)
             vectors = outcome.vectors
             if attempt == 0:  # the slow baseline once, between batched runs
@@ -213,7 +213,7 @@ def _neighbour_search(backend, connection, directory: Path, count: int, quick: b
             chunk = texts[start : start + 5_000]
             cache.store(dict(zip((text_hash(t) for t in chunk), embed_texts(chunk, 384))))
         load_ms, loaded = _timed(explorer.load, texts, SPEC)
-        assert loaded.status == COMPLETE and len(loaded.indices) == count
+        assert loaded.status == JobStatus.COMPLETE and len(loaded.indices) == count
         unit = loaded.vectors
         queries = []
         for number in range(3 if quick else 15):

@@ -16,6 +16,7 @@ from typing import Any
 MESSAGE_ROLES: frozenset[str] = frozenset({"system", "developer", "user", "assistant", "tool"})
 """Roles a message may have (the Azure AI chat roles)."""
 
+
 class MessageStatus(StrEnum):
     """Lifecycle of a message (stored as its string value); see MESSAGE_STATUSES."""
 
