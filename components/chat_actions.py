@@ -104,20 +104,21 @@ def save_title(service: ChatService, conversation_id: str, key: str) -> None:
 
 def conversation_dialogs(service: ChatService, current: ConversationRecord | None) -> None:
     """The delete confirmation and the export dialog, for whichever conversation asked for them."""
-    deleting = st.session_state.get(state.CONFIRM_DELETE)
-    if deleting:
-        target = service.get_conversation(deleting)
-        if target is None:
-            st.session_state.pop(state.CONFIRM_DELETE, None)
-        else:
-            _confirm_delete(service, target, current)
-    exporting = st.session_state.get(state.EXPORTING)
-    if exporting:
-        target = service.get_conversation(exporting)
-        if target is None:
-            st.session_state.pop(state.EXPORTING, None)
-        else:
-            _export(service, target)
+    target = _asked_for(service, state.CONFIRM_DELETE)
+    if target is not None:
+        _confirm_delete(service, target, current)
+    target = _asked_for(service, state.EXPORTING)
+    if target is not None:
+        _export(service, target)
+
+
+def _asked_for(service: ChatService, key: str) -> ConversationRecord | None:
+    """The conversation whose id sits in session-state `key`; a stale id (deleted meanwhile) is dropped."""
+    conversation_id = st.session_state.get(key)
+    target = service.get_conversation(conversation_id) if conversation_id else None
+    if conversation_id and target is None:
+        st.session_state.pop(key, None)
+    return target
 
 
 def _forget_delete() -> None:

@@ -16,6 +16,7 @@ from tests.browser.chat_ui import (
     expect_no_exception,
     open_app,
     send,
+    streamed_words,
     user_messages,
     wait_for_finished_reply,
 )
@@ -47,19 +48,6 @@ def app(inference_server: ExternalInferenceServer) -> Iterator[StreamlitApp]:
         yield portal
     finally:
         portal.cleanup()
-
-
-def streamed_words(page: Page, at_least: int, timeout: float = 20_000) -> None:
-    page.wait_for_function(
-        """(n) => {
-          const all = [...document.querySelectorAll('[data-testid="stChatMessage"]')]
-            .filter(m => m.querySelector('[data-testid="stChatMessageAvatarAssistant"]'));
-          const last = all[all.length - 1];
-          return last && last.innerText.trim().split(/\\s+/).length >= n;
-        }""",
-        arg=at_least,
-        timeout=timeout,
-    )
 
 
 def test_retry_wait_is_shown_then_a_clear_error(app: StreamlitApp, page: Page) -> None:
