@@ -281,8 +281,8 @@ def test_tokens_are_never_sent_over_http(local_server, credential_factory):
     with pytest.raises(ConfigError) as raised:
         build_connection("plain", {"endpoint": local_server.endpoint("models"), "auth": "entra", "chat_model": "local-chat"})
     assert str(raised.value) == (
-        "connection 'plain': Entra ID tokens are only sent over https; use an https endpoint, set api_key, "
-        'or auth = "none" for a local server without authentication'
+        f'[connections.plain] endpoint: "{local_server.endpoint("models")}" is http, and Entra ID tokens are only sent over https; '
+        'use an https endpoint, set api_key, or auth = "none" for a local server without authentication'
     )
     # ... and azure-core itself refuses, before asking for a token and before sending anything.
     connection = Connection(name="plain", endpoint=local_server.url, auth=AUTH_ENTRA, kind=EndpointKind.SERVERLESS)
@@ -305,51 +305,52 @@ def test_tokens_are_never_sent_over_http(local_server, credential_factory):
 @pytest.mark.parametrize(
     "raw, message",
     [
-        ({}, "connection 'c': endpoint '' is not a URL; use e.g. https://<resource>.services.ai.azure.com/models"),
-        ({"endpoint": "r.services.ai.azure.com/models"}, "endpoint 'r.services.ai.azure.com/models' is not a URL"),
+        ({}, '[connections.c] endpoint: "" is not a URL (for example https://<resource>.services.ai.azure.com/models)'),
+        ({"endpoint": "r.services.ai.azure.com/models"}, 'endpoint: "r.services.ai.azure.com/models" is not a URL'),
         ({"endpoint": "ftp://r.services.ai.azure.com/models"}, "is not a URL"),
         ({"endpoint": "https:///models"}, "is not a URL"),
         (
             {"endpoint": "https://r.openai.azure.com/openai/deployments/gpt-4o?api-version=2024-06-01", "api_key": "k"},
-            "connection 'c': remove the query string from the endpoint (set api_version instead); the SDK adds its own",
+            '[connections.c] endpoint: "https://r.openai.azure.com/openai/deployments/gpt-4o?api-version=2024-06-01" has a query string; '
+            "remove it and set the api-version as its own setting (the SDK adds the query)",
         ),
         (
             {"endpoint": "https://r.services.ai.azure.com/models", "api_key": "k"},
-            "connection 'c': foundry endpoints need a model; set chat_model (and embeddings_model) to a deployment name",
+            "[connections.c] chat_model: not set; foundry endpoints need a model: set chat_model (and embeddings_model) to a deployment name",
         ),
-        ({"endpoint": "https://models.github.ai/inference", "api_key": "k"}, "github_models endpoints need a model"),
+        ({"endpoint": "https://models.github.ai/inference", "api_key": "k"}, "chat_model: not set; github_models endpoints need a model"),
         (
             {"endpoint": "https://r.openai.azure.com/openai/v1", "api_key": "k", "api_version": "2024-05-01-preview"},
-            "connection 'c': the OpenAI v1 API accepts api_version 'v1' or 'preview' (or none), not '2024-05-01-preview'",
+            '[connections.c] api_version: "2024-05-01-preview" is not v1 or preview; the OpenAI v1 API takes those or none',
         ),
         (
             {"endpoint": "https://r.openai.azure.com/openai/v1", "api_key": "k", "api": "azure"},
-            "connection 'c': api must be 'openai' or 'azure-ai-inference', not 'azure'",
+            '[connections.c] api: "azure" is not openai or azure-ai-inference',
         ),
         (
             {"endpoint": "https://r.openai.azure.com/openai/v1", "auth": "entra", "token_scope": "cognitiveservices"},
-            "connection 'c': token_scope 'cognitiveservices' is not a scope",
+            '[connections.c] token_scope: "cognitiveservices" is not a scope URL',
         ),
         (
             {"endpoint": "https://m.eastus2.models.ai.azure.com", "auth": "key"},
-            "connection 'c': auth is 'key' but no api_key is set",
+            '[connections.c] api_key: not set, but auth is "key"',
         ),
         (
             {"endpoint": "https://m.eastus2.models.ai.azure.com", "auth": "key", "api_key": ""},
-            "auth is 'key' but no api_key is set",
+            '[connections.c] api_key: not set, but auth is "key"',
         ),
         (
             {"endpoint": "https://m.eastus2.models.ai.azure.com", "auth": "token"},
-            "auth must be 'key', 'entra' or 'none', not 'token'",
+            '[connections.c] auth: "token" is not key, entra or none',
         ),
         (
             {"endpoint": "https://m.eastus2.models.ai.azure.com", "kind": "azure", "api_key": "k"},
-            "connection 'c': kind 'azure' is unknown; use one of foundry_v1, openai, openai_compatible, foundry, serverless, "
+            '[connections.c] kind: "azure" is not one of foundry_v1, openai, openai_compatible, foundry, serverless, '
             "managed_compute, azure_openai, github_models, local",
         ),
         (
             {"endpoint": "https://models.github.ai/inference", "chat_model": "openai/gpt-4o"},
-            "github_models endpoints need api_key set to a GitHub personal access token",
+            "[connections.c] api_key: not set; github_models endpoints need a GitHub personal access token",
         ),
     ],
 )
@@ -357,6 +358,7 @@ def test_misconfiguration_messages(raw, message):
     with pytest.raises(ConfigError) as raised:
         build_connection("c", raw)
     assert message in str(raised.value)
+    assert len(raised.value.lines) == 1
 
 
 def test_model_requirement_is_met_by_either_model_or_a_model_list():
@@ -373,10 +375,12 @@ def test_model_requirement_is_met_by_either_model_or_a_model_list():
 
 def test_load_settings_names_the_broken_connection():
     secrets = {"connections": {"good": {"endpoint": "http://127.0.0.1:8000", "auth": "none"}, "broken": {"endpoint": "nope"}}}
-    with pytest.raises(ConfigError, match="connection 'broken': endpoint 'nope' is not a URL"):
+    with pytest.raises(ConfigError) as broken:
         load_settings(env={}, secrets=secrets)
-    with pytest.raises(ConfigError, match="connection 'Default': auth is 'key' but no api_key is set"):
+    assert broken.value.lines == ('[connections.broken] endpoint: "nope" is not a URL (for example https://<resource>.services.ai.azure.com/models)',)
+    with pytest.raises(ConfigError) as default:
         load_settings(env={"AZURE_INFERENCE_ENDPOINT": "https://m.eastus2.models.ai.azure.com", "AZURE_INFERENCE_AUTH": "key"})
+    assert default.value.lines == ('AZURE_INFERENCE_CREDENTIAL: not set, but AZURE_INFERENCE_AUTH is "key"',)
 
 
 def test_kind_override_wins_over_detection():
