@@ -3,7 +3,9 @@ banner, and "Connect your model": the offline demo's way to a real deployment (p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import NoReturn
 
 import streamlit as st
 
@@ -25,12 +27,27 @@ from . import auth, notices, resources, state
 AUTH_LABELS = {AUTH_KEY: "API key", AUTH_ENTRA: "Entra ID (az login, managed identity)", "none": "None (a local server)"}
 
 
+def _code_span(text: str) -> str:
+    """`text` as inline code, whatever backticks it holds (so no value is read as Markdown)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
+
+
+def configuration_problem(error: ConfigError) -> NoReturn:
+    """One line per refused setting, each as written (code, not Markdown), then stop: no page runs."""
+    lines = "\n".join(f"- {_code_span(line)}" for line in error.lines)
+    st.error(
+        "Configuration problem: fix these settings (environment variables or `.streamlit/secrets.toml`), then reload.\n\n" + lines
+    )
+    st.stop()
+
+
 def connection_picker() -> None:
     try:
         settings = resources.get_settings()
     except ConfigError as exc:
-        st.error(f"Configuration problem: {exc}")
-        st.stop()
+        configuration_problem(exc)
     names = [c.name for c in settings.connections]
     if st.session_state.get(state.CONNECTION) not in names:
         st.session_state[state.CONNECTION] = names[0]
@@ -119,7 +136,7 @@ def _test_and_save(form: ConnectForm, existing: list[str]) -> None:
     try:
         connection = connection_from_form(form, tuple(existing))
     except ConfigError as exc:
-        st.error(str(exc))
+        st.error("  \n".join(exc.lines))  # one line each
         return
     backend = make_backend(connection, read_timeout_seconds=30)
     try:

@@ -157,7 +157,9 @@ class ConnectionSettings(BaseModel):
 
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
-    endpoint: str = Field("", validate_default=True, description="a URL (for example https://<resource>.services.ai.azure.com/models)")
+    endpoint: str = Field(
+        "", validate_default=True, description="a URL (for example https://<resource>.services.ai.azure.com/models)"
+    )
     api_key: Annotated[SecretStr | None, BeforeValidator(_text)] = Field(
         None, validation_alias=AliasChoices("api_key", "credential"), description="an API key (a string)"
     )

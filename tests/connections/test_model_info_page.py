@@ -260,8 +260,9 @@ def test_a_misconfigured_connection_is_reported_not_raised(app_env, local_server
     at.run()
     assert not at.exception
     assert _texts(at.error) == [
-        "Configuration problem: connection 'Broken': foundry endpoints need a model; "
-        "set chat_model (and embeddings_model) to a deployment name"
+        "Configuration problem: fix these settings (environment variables or `.streamlit/secrets.toml`), then reload.\n\n"
+        "- `[connections.Broken] chat_model: not set; foundry endpoints need a model: "
+        "set chat_model (and embeddings_model) to a deployment name`"
     ]
 
 
