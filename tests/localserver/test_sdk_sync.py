@@ -7,7 +7,6 @@ Where a test needs to see what the SDK put on the wire it uses azure-core's `raw
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import jsonschema
@@ -34,6 +33,7 @@ from azure.ai.inference.models import (
 )
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
+from azure.core.pipeline.transport import RequestsTransport
 
 from tests.conftest import TEST_API_KEY
 
@@ -534,17 +534,35 @@ def test_no_auth_header_gets_the_serverless_401_body(keyed_server):
 # -- faults: errors, retries and cut streams ------------------------------------------------------------
 
 
-def test_429_with_retry_after_is_retried_by_azure_core_then_raised(local_server, chat):
+class SleepRecordingTransport(RequestsTransport):
+    """azure-core's sync transport (what the SDK uses by default), except that the waits RetryPolicy asks
+    it for (`transport.sleep`) are recorded instead of slept: the retries run at once, the delays are checked."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.slept: list[float] = []
+
+    def sleep(self, duration: float) -> None:
+        self.slept.append(duration)
+
+
+@pytest.fixture
+def recorded_chat(local_server):
+    transport = SleepRecordingTransport()
+    with ChatCompletionsClient(endpoint=local_server.url, credential=AzureKeyCredential(API_KEY), transport=transport) as client:
+        yield client, transport
+
+
+def test_429_with_retry_after_is_retried_by_azure_core_then_raised(local_server, recorded_chat):
+    chat, transport = recorded_chat
     before = len(local_server.state.requests)
-    started = time.monotonic()
     with pytest.raises(HttpResponseError) as caught:
         chat.complete(messages=[UserMessage(unique("Busy? /fault 429"))])
-    elapsed = time.monotonic() - started
 
     assert caught.value.status_code == 429
     assert caught.value.response.headers["Retry-After"] == "1"
     assert [r.status for r in records_since(local_server, before)] == [429, 429, 429, 429]
-    assert elapsed >= 2.5  # three waits of Retry-After: 1 s, not the back-off factor
+    assert transport.slept == [1, 1, 1]  # three waits of Retry-After: 1 s, not the back-off factor (0.8 s doubling)
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -591,10 +609,12 @@ def test_stream_without_done_just_stops_without_a_finish_reason(chat):
     assert all(u.usage is None for u in updates)
 
 
-def test_429_once_then_the_retry_succeeds(local_server, chat):
+def test_429_once_then_the_retry_succeeds(local_server, recorded_chat):
+    chat, transport = recorded_chat
     before = len(local_server.state.requests)
 
     result = chat.complete(messages=[UserMessage(unique("Busy just once? /fault 429x1"))])
 
     assert result.choices[0].finish_reason == CompletionsFinishReason.STOPPED
     assert [r.status for r in records_since(local_server, before)] == [429, 200]
+    assert transport.slept == [1]  # the Retry-After, once
