@@ -22,11 +22,23 @@ from pydantic import ValidationError
 from .inference.credentials import AUTH_ENTRA, AUTH_KEY, AUTH_NONE
 from .inference.endpoints import API_AZURE_INFERENCE, API_OPENAI, EndpointKind, EndpointTraits, traits_for
 from .inference.types import WIRE_CHAT_COMPLETIONS, WIRE_RESPONSES
-from .settings_schema import OFFLINE_APIS, ConnectionSettings, PortalSettings, problem_lines
+from .settings_schema import OFFLINE_APIS, OFFLINE_DEMO_MODES, TRACING_MODES, ConnectionSettings, PortalSettings, problem_lines
 
 OFFLINE_CONNECTION = "Offline demo (local server)"
 
-__all__ = ["AUTH_ENTRA", "AUTH_KEY", "AUTH_NONE", "AppSettings", "ConfigError", "Connection", "Secret", "load_settings"]
+__all__ = [
+    "AUTH_ENTRA",
+    "AUTH_KEY",
+    "AUTH_NONE",
+    "OFFLINE_APIS",
+    "OFFLINE_DEMO_MODES",
+    "TRACING_MODES",
+    "AppSettings",
+    "ConfigError",
+    "Connection",
+    "Secret",
+    "load_settings",
+]
 
 
 class ConfigError(ValueError):

@@ -57,6 +57,11 @@ DEFAULT_CONNECTION_VARIABLES = {
     "embeddings_model": "AZURE_INFERENCE_EMBEDDINGS_MODEL",
 }
 
+OfflineDemoMode = Literal["auto", "always", "never"]
+TracingMode = Literal["off", "console", "otlp"]
+OFFLINE_DEMO_MODES = get_args(OfflineDemoMode)
+TRACING_MODES = get_args(TracingMode)
+
 RULES = "settings_rules"  # error type: rules between fields, each (field, message template) in ctx["problems"]
 STATED = "setting_stated"  # error type: a field's own full message (not "<value> is not <description>")
 
@@ -338,8 +343,8 @@ class PortalSettings(BaseSettings):
         validation_alias="PORTAL_OFFLINE_WORDS_PER_SECOND",
         description="a number of at least 0 (for example 40)",
     )
-    offline_demo: Annotated[Literal["auto", "always", "never"], BeforeValidator(_word)] = Field(
-        "auto", validation_alias="PORTAL_OFFLINE_DEMO", description="one of auto, always, never"
+    offline_demo: Annotated[OfflineDemoMode, BeforeValidator(_word)] = Field(
+        "auto", validation_alias="PORTAL_OFFLINE_DEMO", description=f"one of {', '.join(OFFLINE_DEMO_MODES)}"
     )
     offline_api: Annotated[Literal["azure-ai-inference", "azure", "openai"], BeforeValidator(_word)] = Field(
         "azure-ai-inference", validation_alias="PORTAL_OFFLINE_API", description="azure-ai-inference or openai"
@@ -347,8 +352,8 @@ class PortalSettings(BaseSettings):
     offline_wire: Annotated[Literal["chat_completions", "responses"], BeforeValidator(_word)] = Field(
         WIRE_CHAT_COMPLETIONS, validation_alias="PORTAL_OFFLINE_WIRE", description="chat_completions or responses"
     )
-    tracing: Annotated[Literal["off", "console", "otlp"], BeforeValidator(_word)] = Field(
-        "off", validation_alias="PORTAL_TRACING", description="one of off, console, otlp"
+    tracing: Annotated[TracingMode, BeforeValidator(_word)] = Field(
+        "off", validation_alias="PORTAL_TRACING", description=f"one of {', '.join(TRACING_MODES)}"
     )
     tracing_content: Flag = Field(False, validation_alias="PORTAL_TRACING_CONTENT", description="true or false")
     connect_form: Annotated[Literal["auto", "on", "off"], BeforeValidator(_word)] = Field(
