@@ -318,7 +318,10 @@ def test_tokens_are_never_sent_over_http(local_server, credential_factory):
             {"endpoint": "https://r.services.ai.azure.com/models", "api_key": "k"},
             "[connections.c] chat_model: not set; foundry endpoints need a model: set chat_model (and embeddings_model) to a deployment name",
         ),
-        ({"endpoint": "https://models.github.ai/inference", "api_key": "k"}, "chat_model: not set; github_models endpoints need a model"),
+        (
+            {"endpoint": "https://models.github.ai/inference", "api_key": "k"},
+            "chat_model: not set; github_models endpoints need a model",
+        ),
         (
             {"endpoint": "https://r.openai.azure.com/openai/v1", "api_key": "k", "api_version": "2024-05-01-preview"},
             '[connections.c] api_version: "2024-05-01-preview" is not v1 or preview; the OpenAI v1 API takes those or none',
@@ -377,7 +380,9 @@ def test_load_settings_names_the_broken_connection():
     secrets = {"connections": {"good": {"endpoint": "http://127.0.0.1:8000", "auth": "none"}, "broken": {"endpoint": "nope"}}}
     with pytest.raises(ConfigError) as broken:
         load_settings(env={}, secrets=secrets)
-    assert broken.value.lines == ('[connections.broken] endpoint: "nope" is not a URL (for example https://<resource>.services.ai.azure.com/models)',)
+    assert broken.value.lines == (
+        '[connections.broken] endpoint: "nope" is not a URL (for example https://<resource>.services.ai.azure.com/models)',
+    )
     with pytest.raises(ConfigError) as default:
         load_settings(env={"AZURE_INFERENCE_ENDPOINT": "https://m.eastus2.models.ai.azure.com", "AZURE_INFERENCE_AUTH": "key"})
     assert default.value.lines == ('AZURE_INFERENCE_CREDENTIAL: not set, but AZURE_INFERENCE_AUTH is "key"',)
