@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PORTAL = "streamlit_app.py"
 BASELINE_CHAT = "bench/baseline_chat_app.py"
 BASELINE_FULL_HISTORY = "bench/baseline_full_history_app.py"
+BASELINE_RECENT_HISTORY = "bench/baseline_recent_history_app.py"
 BASELINE_EMPTY = "bench/baseline_empty_app.py"
 
 

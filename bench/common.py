@@ -27,6 +27,7 @@ class Result:
     ratio: float | None = None  # value / baseline (or baseline / value where "x faster")
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    spread: str = ""  # the runs behind a median: "min–max, n" (see `spread`)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -39,6 +40,20 @@ def percentile(values: list[float], pct: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def spread(values: list[float], baseline: list[float] | None = None, unit: str = "") -> str:
+    """The runs behind a median, for the table: "1,020–1,210 ms, n=9", and the baseline's runs after a
+    semicolon when there is one. Medians of a few runs on a noisy machine mean little without it."""
+
+    def one(runs: list[float]) -> str:
+        finite = [v for v in runs if math.isfinite(v)]
+        if not finite:
+            return "n=0"
+        return f"{_fmt(min(finite))}–{_fmt(max(finite))}{' ' + unit if unit else ''}, n={len(finite)}"
+
+    text = one(values)
+    return f"{text}; baseline {one(baseline)}" if baseline is not None else text
 
 
 def timed(function, *args, **kwargs) -> tuple[float, Any]:
@@ -71,12 +86,19 @@ def _cpu_busy_and_total() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def wait_until_idle(busy_below: float = 0.15, window_s: float = 0.5, timeout_s: float = 30.0) -> float:
+# How long `wait_until_idle` waits for a quiet machine before measuring anyway: 30 s, or
+# BENCH_IDLE_TIMEOUT_S (a quick run sets 2 s: its figures mean nothing, and on a busy machine every
+# wait would run to the limit).
+IDLE_TIMEOUT_S = float(os.environ.get("BENCH_IDLE_TIMEOUT_S", "30"))
+
+
+def wait_until_idle(busy_below: float = 0.15, window_s: float = 0.5, timeout_s: float | None = None) -> float:
     """Wait until the whole machine is quiet (under `busy_below` of all cores busy over `window_s`),
     so that one app's leftover work (the baseline still drawing 5,000 messages in a closing tab, a
     collection after a run) is not counted against the next measurement. Returns the seconds waited;
     gives up after `timeout_s` (the figure is then taken on a busy machine). A no-op without /proc."""
     started = time.monotonic()
+    timeout_s = IDLE_TIMEOUT_S if timeout_s is None else timeout_s
     try:
         busy, total = _cpu_busy_and_total()
     except (OSError, ValueError, IndexError):
@@ -120,15 +142,19 @@ def summary_line(payload: dict) -> str:
 
 
 def markdown_table(results: list[Result]) -> str:
+    """One row per result; the "spread (min–max, n)" column only when some result has one."""
+    with_spread = any(r.spread for r in results)
+    spread_header = " spread (min–max, n) |" if with_spread else ""
     lines = [
-        "| # | benchmark | result | baseline | ratio | target | met |",
-        "|---|---|---|---|---|---|---|",
+        "| # | benchmark | result | baseline | ratio | target | met |" + spread_header,
+        "|---|---|---|---|---|---|---|" + ("---|" if with_spread else ""),
     ]
     for r in results:
         met = "" if r.met is None else ("yes" if r.met else "**no**")
         ratio = f"{r.ratio:.2f}x" if r.ratio is not None else ""
         baseline = f"{_fmt(r.baseline)} {r.unit}" if r.baseline is not None else ""
-        lines.append(f"| {r.number} | {r.name} | {_fmt(r.value)} {r.unit} | {baseline} | {ratio} | {r.target} | {met} |")
+        row = f"| {r.number} | {r.name} | {_fmt(r.value)} {r.unit} | {baseline} | {ratio} | {r.target} | {met} |"
+        lines.append(row + (f" {r.spread} |" if with_spread else ""))
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ to one local server started here, so the server's own record of each request say
 content chunk was written (`RequestRecord.timing.last_token_at`, wall clock). In the page a
 MutationObserver notes `Date.now()` the first time the newest chat message holds all 2,000 words
 (same machine, same clock). The delay is the difference. Runs alternate between the two apps so
-that machine noise hits both alike; figures are medians.
+that machine noise hits both alike; figures are medians of 9 runs each, with their spread.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from localserver import ServerConfig, start
 
 from .apps import BASELINE_CHAT, PORTAL, App
 from .browser import launch_browser
-from .common import Result, median, wait_until_idle
+from .common import Result, median, spread, wait_until_idle
 
 WORDS = 2_000
+REPEATS = 9  # per app and speed; medians of 3 were within noise of the baseline
 PACED_WORDS_PER_SECOND = 200
 PACED_TARGET_MS = 150.0
 INPUT = '[data-testid="stChatInputTextArea"]'
@@ -75,7 +76,7 @@ def one_reply(browser, app: App, server, words: int, words_per_second: int, time
 
 
 def run(quick: bool = False) -> list[Result]:
-    words, repeats = (WORDS, 3) if not quick else (200, 1)
+    words, repeats = (WORDS, REPEATS) if not quick else (200, 1)
     server = start(config=ServerConfig(words_per_second=0))
     runs: dict[tuple[str, str], list[dict]] = {}
     try:
@@ -95,8 +96,11 @@ def run(quick: bool = False) -> list[Result]:
     finally:
         server.stop()
 
+    def delays(label: str, name: str) -> list[float]:
+        return [r["delay_ms"] for r in runs[(label, name)]]
+
     def delay(label: str, name: str) -> float:
-        return median([r["delay_ms"] for r in runs[(label, name)]])
+        return median(delays(label, name))
 
     paced, paced_base = delay("paced", "portal"), delay("paced", "baseline")
     full, full_base = delay("full", "portal"), delay("full", "baseline")
@@ -113,6 +117,7 @@ def run(quick: bool = False) -> list[Result]:
             ratio=paced / paced_base if paced_base > 0 else None,
             note=f"median of {repeats}",
             extra=extra,
+            spread=spread(delays("paced", "portal"), delays("paced", "baseline")),
         ),
         Result(
             2,
@@ -124,5 +129,6 @@ def run(quick: bool = False) -> list[Result]:
             baseline=full_base,
             ratio=full / full_base if full_base > 0 else None,
             note=f"median of {repeats}",
+            spread=spread(delays("full", "portal"), delays("full", "baseline")),
         ),
     ]

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from .inference.credentials import AUTH_ENTRA, AUTH_KEY, AUTH_NONE
 from .settings import ConfigError, Connection, Secret, build_connection
 
@@ -110,6 +108,8 @@ def save_connection(path: Path, form: ConnectForm) -> None:
     Written to a temporary file in the same directory (0600) and renamed over the old one, so a crash
     never leaves half a file and the key is never readable by other users, even for a moment."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tomlkit  # here: only saving a connection needs it, and it costs the first page 0.1-0.2 s
+
     document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     connections = document.get("connections")
     if connections is None:

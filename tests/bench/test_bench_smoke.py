@@ -2,7 +2,9 @@
 
 No timing assertions (the figures of a quick run mean nothing); only that each of the six
 benchmarks produced rows with the fields the table and the README need, that none failed to run,
-and that the JSON and Markdown files were written. Needs Chromium (benchmarks 2, 3 and 6); the
+that the browser benchmarks (2, 3 and 6) report their spread and compare against the baselines
+measured in the same run (#3: the smallest Streamlit page and the tutorial app showing
+`history[-40:]`; #6: an empty Streamlit app), and that the JSON and Markdown files were written. Needs Chromium (benchmarks 2, 3 and 6); the
 PostgreSQL half of benchmark 4 reports itself as skipped when the server is not there.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,8 +55,24 @@ def test_quick_run_reports_every_benchmark(tmp_path: Path) -> None:
         assert math.isfinite(row["value"]) and row["value"] >= 0 and row["unit"], row
         if row["baseline"] is not None:
             assert row["baseline"] > 0 and row["ratio"] is not None and row["ratio"] > 0, row
+    by_number = {number: [row for row in rows if row["number"] == number] for number in BENCHMARKS}
+    for number in (2, 3, 6):  # medians of several runs, with the runs' spread
+        for row in by_number[number]:
+            if row["unit"] != "MiB":  # memory is one reading per app
+                assert re.fullmatch(r".+, n=\d+; baseline .+, n=\d+", row["spread"]), row
+    page_open = [row for row in by_number[3] if row["name"].endswith("page open vs the smallest Streamlit page")]
+    assert len(page_open) == 2, by_number[3]  # one per conversation size
+    for row in page_open:  # the target is a ratio to the floor measured in the same run
+        assert row["target"] == "≤ 1.25x the smallest page" and row["baseline"] > 0, row
+        assert row["met"] == (row["ratio"] <= 1.25), row
+    fair = [row for row in by_number[3] if "the tutorial app showing history[-40:]" in row["name"]]
+    assert len(fair) == 4 and all(row["baseline"] > 0 for row in fair), by_number[3]
+    [cold_start] = by_number[6]
+    assert cold_start["target"] == "≤ 1.5x the empty app" and cold_start["baseline"] > 0, cold_start
+    assert cold_start["met"] == (cold_start["ratio"] <= 1.5), cold_start
     markdown = (tmp_path / "quick.md").read_text()
     assert markdown.startswith("Machine: ") and "| # | benchmark |" in markdown
+    assert "| spread (min–max, n) |" in markdown
     assert markdown.count("\n| ") == len(rows) + 1  # the header row plus one row per result
     assert "| # | benchmark |" in finished.stdout
     # Every part ran: a row without a figure skips here, and fails CI (PORTAL_REQUIRE_ALL=1).
