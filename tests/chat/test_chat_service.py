@@ -13,12 +13,13 @@ from collections.abc import Iterator
 import pytest
 
 from localserver import RunningServer
-from portal.chat_service import ChatService, EmptyMessage
+from portal.chat_service import HISTORY_PAGE, ChatService, EmptyMessage
 from portal.chat_settings import DEFAULT_SYSTEM_PROMPT, ChatSettings
 from portal.inference import InferenceBackend, make_backend
 from portal.inference.azure_backend import AzureInferenceBackend
 from portal.settings import offline_connection
 from storage import repository
+from storage.database import SessionFactory
 from storage.records import MessageRecord
 from tests.chat.support import ChatDatabase, closed_port, throwaway_server, unique
 from tests.conftest import CHAT_COMPLETIONS_ONLY, PREAMBLE_EVENTS, TEST_API_KEY, chat_connection, reply_requests
@@ -418,6 +419,44 @@ def test_edit_forks_the_conversation_at_any_user_message(chat_db: ChatDatabase, 
         service.edit_message(cid, before[2].id, "  \n ")
     assert service.edit_message(cid, before[1].id, "not a user message") is None
     assert service.get_conversation(cid).message_count == 8  # a refused edit changes nothing
+
+
+class CountingSessions:
+    """The real session factory, counting the transactions opened through it."""
+
+    def __init__(self, sessions: SessionFactory):
+        self._sessions = sessions
+        self.begun = 0
+
+    def begin(self):  # noqa: ANN201 - whatever the wrapped factory's begin() returns
+        self.begun += 1
+        return self._sessions.begin()
+
+
+LONG_CONVERSATION = HISTORY_PAGE + 60  # an edit must not depend on a window of the newest messages
+
+
+@pytest.mark.parametrize("chat_api", ["azure-ai-inference"], ids=["inference-sdk"], indirect=True)
+def test_edit_of_an_early_message_in_a_long_conversation_is_one_transaction(chat_db: ChatDatabase, backend) -> None:
+    sessions = CountingSessions(chat_db.sessions)
+    service = ChatService(sessions, backend)
+    with chat_db.sessions.begin() as session:
+        conversation = repository.create_conversation(session, title="long")
+        ids = [
+            repository.add_message(session, conversation.id, role=("user", "assistant")[n % 2], content=f"message {n}").id
+            for n in range(LONG_CONVERSATION)
+        ]
+
+    edited = service.edit_message(conversation.id, ids[2], "message 2, edited")
+    assert sessions.begun == 1  # the original is read and its sibling written in one transaction
+    assert edited is not None and (edited.parent_id, edited.depth) == (ids[1], 2)
+    shown, length = service.recent_messages(conversation.id, 40)
+    assert [m.id for m in shown] == [ids[0], ids[1], edited.id] and length == 3
+    assert service.siblings(conversation.id, shown)[edited.id].ids == (ids[2], edited.id)
+    assert service.get_conversation(conversation.id).message_count == LONG_CONVERSATION + 1
+    content = "".join(service.prepare_reply(conversation.id, DEFAULTS).stream)
+    assert content.startswith('You said: "message 2, edited".')
+    assert "This conversation has 2 user messages and 1 earlier reply." in content  # only the new branch was sent
 
 
 # -- export and import -----------------------------------------------------------------------------
