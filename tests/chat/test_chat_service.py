@@ -15,7 +15,14 @@ import pytest
 from localserver import RunningServer
 from portal.chat_service import HISTORY_PAGE, ChatService, EmptyMessage
 from portal.chat_settings import DEFAULT_SYSTEM_PROMPT, ChatSettings
-from portal.inference import InferenceBackend, make_backend
+from portal.inference import (
+    SAMPLING_PARAMETERS,
+    WIRE_CHAT_COMPLETIONS,
+    WIRE_RESPONSES,
+    InferenceBackend,
+    SamplingParameter,
+    make_backend,
+)
 from portal.inference.azure_backend import AzureInferenceBackend
 from portal.settings import offline_connection
 from storage import repository
@@ -582,6 +589,28 @@ def test_stop_sequence_truncates_the_reply_before_the_word(chat_db: ChatDatabase
     assert "conversation" not in reply.content
     assert reply.finish_reason == "stop"
     assert reply.params == {"stop": ["conversation"]}
+
+
+REFUSED = "not-a-number"  # a value the local server refuses for every sampling parameter, naming it
+ALSO_SENT_AS = {"max_tokens": "max_completion_tokens"}  # the openai backend's name where the endpoint wants that
+
+
+@pytest.mark.parametrize("chat_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("parameter", SAMPLING_PARAMETERS, ids=[p.name for p in SAMPLING_PARAMETERS])
+def test_every_sampling_parameter_reaches_the_request(
+    chat_db: ChatDatabase, service: ChatService, chat_api: str, parameter: SamplingParameter
+) -> None:
+    # From the one definition to the wire: a chat setting, the call options, the backend's request,
+    # and the server, which refuses the value and names the parameter it received.
+    _, prepared, _ = send(service, unique("hello"), DEFAULTS.with_changes(**{parameter.name: REFUSED}))
+    reply = chat_db.message(prepared.assistant_message_id)
+    assert reply.params == {parameter.name: REFUSED}
+    sent_as = parameter.wire_name(WIRE_RESPONSES if chat_api == "responses" else WIRE_CHAT_COMPLETIONS)
+    if sent_as is None:  # this wire has no such parameter (seed on the Responses API): not sent
+        assert reply.status == "complete", reply.error
+        return
+    assert reply.status == "error" and "HTTP 400" in reply.error
+    assert any(f"'{name}'" in reply.error for name in (sent_as, ALSO_SENT_AS.get(sent_as))), reply.error
 
 
 def test_out_of_range_temperature_is_rejected_by_the_server(chat_db: ChatDatabase, service: ChatService) -> None:
