@@ -27,7 +27,7 @@ from portal.inference.azure_backend import AzureInferenceBackend
 from portal.settings import offline_connection
 from storage import repository
 from storage.database import SessionFactory
-from storage.records import MessageRecord
+from storage.records import MESSAGE_VALUES, MessageRecord
 from tests.chat.support import ChatDatabase, closed_port, throwaway_server, unique
 from tests.conftest import CHAT_COMPLETIONS_ONLY, PREAMBLE_EVENTS, TEST_API_KEY, chat_connection, reply_requests
 
@@ -503,8 +503,7 @@ def test_export_json_and_markdown_and_import_round_trip(chat_db: ChatDatabase, s
         assert imported.title == first.content
         assert imported.settings == settings.to_dict()
         copy = chat_db.messages(imported.id)
-        fields = ("role", "content", "status", "model", "params", "prompt_tokens", "completion_tokens", "finish_reason", "error")
-        assert [[getattr(m, f) for f in fields] for m in copy] == [[getattr(m, f) for f in fields] for m in original]
+        assert [[getattr(m, f) for f in MESSAGE_VALUES] for m in copy] == [[getattr(m, f) for f in MESSAGE_VALUES] for m in original]
     assert chat_db.conversation_count() == 3
 
 
