@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from portal.outbox import DatabaseUnavailable
+from storage.errors import DatabaseUnavailable
 
 RETRY_EVERY_SECONDS = 5
 LAST_FAILURE = "portal_database_last_failure"  # monotonic time of the last failed attempt (this session)

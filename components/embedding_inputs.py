@@ -13,9 +13,9 @@ from portal.embedding_explorer import (
     default_model,
 )
 from portal.embedding_jobs import BatchPolicy
-from portal.outbox import DatabaseUnavailable
 from portal.settings import Connection
 from portal.text_inputs import MAX_TEXTS, TextInputError, TextSet, default_text_column, from_pasted, from_table, read_table
+from storage.errors import DatabaseUnavailable
 
 from . import embedding_state as keys
 from . import resources

@@ -6,10 +6,11 @@ the database cache and are reloaded from there on every rerun.
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import AbstractContextManager
 
 from portal.embedding_explorer import EmbeddingExplorer
 from portal.settings import Connection
+from storage.database import Session, SessionFactory
 
 from . import resources, services
 
@@ -42,7 +43,7 @@ EXPORT = "emb_export"
 
 
 class _SessionsAtFirstUse:
-    """The shared sessionmaker, reached (and the database created and migrated) only when a step
+    """A `SessionFactory` over the shared sessionmaker, reached (and the database created and migrated) only when a step
     needs it: the page draws its input widgets first, so what was typed survives a database outage.
     Looked up once (on the script thread, by the first step), then kept: an embedding job writes
     from a worker thread, which must not go through Streamlit's caches and secrets each time."""
@@ -50,12 +51,12 @@ class _SessionsAtFirstUse:
     def __init__(self) -> None:
         self._sessions = None
 
-    def begin(self):  # noqa: ANN201 - a SessionTransaction context, as sessionmaker.begin() returns
+    def begin(self) -> AbstractContextManager[Session]:
         if self._sessions is None:
             self._sessions = resources.get_sessionmaker()  # raises while the database is away; tried again next use
         return self._sessions.begin()
 
 
 def explorer(connection: Connection) -> EmbeddingExplorer:
-    sessions: Any = _SessionsAtFirstUse()
+    sessions: SessionFactory = _SessionsAtFirstUse()
     return EmbeddingExplorer(sessions, resources.get_backend(connection), connection, owner=services.current_owner())

@@ -9,8 +9,9 @@ from typing import Any
 import streamlit as st
 
 from portal.chat_service import EmptyMessage, MessageTooLong, clean_user_text
-from portal.outbox import DatabaseUnavailable, Outbox
+from portal.outbox import Outbox
 from portal.safe_markdown import neutralize_links
+from storage.errors import DatabaseUnavailable
 
 from .chrome import screen_reader_text
 from .database_notice import HEADLINE, show_unreachable

@@ -10,10 +10,11 @@ import streamlit as st
 
 from portal.chat_service import ChatService, PreparedReply, ToolStep
 from portal.chat_settings import ChatSettings
-from portal.outbox import DatabaseUnavailable, Outbox
+from portal.outbox import Outbox
 from portal.reply_stream import INTERRUPTED, STOPPED
 from portal.safe_markdown import neutralize_links, safe_stream
 from portal.stream_pacing import paced
+from storage.errors import DatabaseUnavailable
 
 from . import resources
 from .chrome import screen_reader_text

@@ -9,7 +9,7 @@ import streamlit as st
 
 from portal.attachments import DETAIL_OPTIONS
 from portal.chat_settings import SYSTEM_PROMPT_PRESETS, ChatSettings
-from portal.inference import REASONING_EFFORTS, REASONING_SUMMARIES
+from portal.inference import REASONING_EFFORTS, REASONING_SUMMARIES, SAMPLING_PARAMETERS
 from portal.inference.endpoints import API_OPENAI
 from portal.response_formats import JSON_OBJECT, JSON_SCHEMA, TEXT, SchemaError, build_response_format
 from portal.settings import Connection
@@ -69,13 +69,7 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
             reasoning_summary = None if summary == NO_SUMMARY else summary
     with parameters_tab:
         st.caption("Empty fields use the connection's defaults.")
-        left, right = st.columns(2)
-        temperature = left.number_input("Temperature", 0.0, 2.0, value=stored.temperature, step=0.1, key=f"temp_{scope}", placeholder="default")
-        top_p = right.number_input("Top p", 0.0, 1.0, value=stored.top_p, step=0.05, key=f"top_p_{scope}", placeholder="default")
-        max_tokens = left.number_input("Max tokens", 1, 1_000_000, value=stored.max_tokens, step=64, key=f"max_{scope}", placeholder="default")
-        seed = right.number_input("Seed", 0, 2**31 - 1, value=stored.seed, step=1, key=f"seed_{scope}", placeholder="none")
-        presence = left.number_input("Presence penalty", -2.0, 2.0, value=stored.presence_penalty, step=0.1, key=f"pres_{scope}", placeholder="default")
-        frequency = right.number_input("Frequency penalty", -2.0, 2.0, value=stored.frequency_penalty, step=0.1, key=f"freq_{scope}", placeholder="default")
+        sampling = _sampling_inputs(stored, scope)
         stop = st.text_input("Stop sequences (comma separated, up to 4)", value=", ".join(stored.stop), key=f"stop_{scope}")
     with tools_tab:
         tools, response_format, image_detail = _capabilities_form(stored, scope)
@@ -88,14 +82,28 @@ def settings_form(stored: ChatSettings, connection: Connection, scope: str) -> C
         model=model,
         reasoning_effort=reasoning_effort,
         reasoning_summary=reasoning_summary,
-        temperature=temperature,
-        top_p=top_p,
-        max_tokens=int(max_tokens) if max_tokens is not None else None,
-        presence_penalty=presence,
-        frequency_penalty=frequency,
-        seed=int(seed) if seed is not None else None,
+        **sampling,
         stop=_parse_stop(stop),
     )
+
+
+def _sampling_inputs(stored: ChatSettings, scope: str) -> dict[str, float | int | None]:
+    """One number input per sampling parameter (SAMPLING_PARAMETERS), in two columns; empty = None."""
+    columns = st.columns(2)
+    values: dict[str, float | int | None] = {}
+    for position, parameter in enumerate(SAMPLING_PARAMETERS):
+        number = int if parameter.integer else float
+        value = columns[position % 2].number_input(
+            parameter.label,
+            number(parameter.minimum),
+            number(parameter.maximum),
+            value=getattr(stored, parameter.name),
+            step=number(parameter.step),
+            key=f"{parameter.widget_key}_{scope}",
+            placeholder=parameter.placeholder,
+        )
+        values[parameter.name] = number(value) if value is not None else None
+    return values
 
 
 def model_picker(current: str | None, connection: Connection, scope: str) -> str | None:

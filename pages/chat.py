@@ -19,8 +19,10 @@ from components.services import chat_service
 from portal.attachments import AUDIO_TYPES, IMAGE_TYPES, MAX_UPLOAD_BYTES
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
-from portal.outbox import DatabaseUnavailable, Outbox, database_errors
+from portal.outbox import Outbox
 from portal.turns import group_turns
+from storage.database import database_errors
+from storage.errors import DatabaseUnavailable
 from storage.records import ConversationRecord
 
 TAIL_MESSAGES = 40
@@ -84,7 +86,7 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
             st.session_state[state.DRAFT_SETTINGS] = settings.to_dict()
     if submission is not None:
         submission.queue(outbox, conversation.id if conversation else None, settings.image_detail)
-    stored_in = outbox.flush(service, settings)  # pending messages are stored before any request
+    stored_in = service.flush_outbox(outbox, settings)  # pending messages are stored before any request
     if stored_in is not None and (conversation is None or stored_in != conversation.id):
         was_draft = conversation is None  # the draft settings were just stored with the new conversation
         open_conversation(stored_in)

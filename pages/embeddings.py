@@ -9,8 +9,8 @@ from components.router_guard import require_router
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.embedding_jobs import BatchPolicy
 from portal.inference import InferenceError
-from portal.outbox import DatabaseUnavailable
 from portal.text_inputs import TextSet
+from storage.errors import DatabaseUnavailable
 
 
 def main() -> None:

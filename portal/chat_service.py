@@ -3,33 +3,33 @@
 Write order (nothing the user typed or received is lost): the user message is committed before
 any request; the assistant row is created (status `streaming`) before the request and flushed with
 the partial text while it streams; the outcome (complete, stopped, error, incomplete) is saved with
-whatever text arrived. Each storage call is its own short transaction.
+whatever text arrived. Each use case is its own short transaction (storage.database.unit_of_work).
 
-Database outages (see portal/outbox.py) surface as `DatabaseUnavailable`. While a reply streams they
+Database outages (recognised by storage/database.py) surface as `DatabaseUnavailable`. While a reply streams they
 never stop it: a failed flush is skipped (and retried a little later), and a failed finalisation is
 handed to `on_unsaved` (the page's outbox) to be written when the database answers again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from storage import repository
+from storage.database import Session, SessionFactory, unit_of_work
+from storage.errors import DatabaseUnavailable
 from storage.records import ConversationRecord, MessageRecord, MessageStatus, Siblings
 
 from .attachments import model_part
 from .chat_settings import ChatSettings
 from .context_budget import FittedContext, fit_to_budget
 from .inference import ChatMessage, InferenceBackend, InferenceError, ToolCall
-from .outbox import DatabaseUnavailable, PendingReply, database_errors
+from .outbox import Outbox, PendingReply
 from .reply_stream import COMPLETE, ERROR, RETRYABLE, ReplyOutcome, ReplyStream
 from .tools import ToolContext, ToolResult, run_tool_call
 
@@ -135,18 +135,16 @@ class ToolStep:
 
 class ChatService:
     def __init__(
-        self, sessions: sessionmaker[Session], backend: InferenceBackend, *, owner: str = "", context_budget_tokens: int = 8000
+        self, sessions: SessionFactory, backend: InferenceBackend, *, owner: str = "", context_budget_tokens: int = 8000
     ):
         self._sessions = sessions
         self._backend = backend
         self._owner = owner
         self._budget = context_budget_tokens
 
-    @contextlib.contextmanager
-    def _begin(self) -> Iterator[Session]:
+    def _begin(self) -> AbstractContextManager[Session]:
         """One short transaction; an unreachable or locked database raises DatabaseUnavailable."""
-        with database_errors(), self._sessions.begin() as session:
-            yield session
+        return unit_of_work(self._sessions)
 
     def ping(self) -> None:
         """Raise DatabaseUnavailable unless the database answers."""
@@ -344,6 +342,24 @@ class ChatService:
                 return False
         return True
 
+    def flush_outbox(self, outbox: Outbox, settings: ChatSettings) -> str | None:
+        """Write everything the outbox holds, oldest first; return the conversation of the last stored
+        message (None when no message was stored).
+
+        Finished replies go first (before anything marks their rows as interrupted). Each write leaves
+        the outbox at once, and a stored message makes its conversation's reply due. Raises
+        DatabaseUnavailable when the database is still away; what was not written stays queued.
+        """
+        while (reply := outbox.next_reply()) is not None:
+            self.save_reply(reply)
+            outbox.reply_written()
+        stored_in = None
+        while (pending := outbox.next_message()) is not None:
+            record = self.add_user_message(pending.conversation_id, pending.text, settings, pending.attachments or None)
+            outbox.message_stored(record.conversation_id)
+            stored_in = record.conversation_id
+        return stored_in
+
     def turn(
         self,
         conversation_id: str,
@@ -399,11 +415,6 @@ class ChatService:
     def _search_for_tool(self, query: str, limit: int) -> list[dict[str, Any]]:
         page = self.list_conversations(limit=limit, offset=0, search=query)
         return [{"title": c.title, "id": c.id, "updated_at": c.updated_at.isoformat(timespec="seconds")} for c in page.items]
-
-    def last_message(self, conversation_id: str, role: str) -> MessageRecord | None:
-        """The newest message of `role` on the shown branch (within its latest HISTORY_PAGE messages)."""
-        recent, _ = self.recent_messages(conversation_id, HISTORY_PAGE)
-        return next((m for m in reversed(recent) if m.role == role), None)
 
     def regenerate(self, conversation_id: str, reply_id: int) -> bool:
         """Make room for another reply beside `reply_id` (a reply of an assistant turn): the shown branch

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .inference import REASONING_EFFORTS, REASONING_SUMMARIES, ChatMessage, ChatOptions
+from .inference import REASONING_EFFORTS, REASONING_SUMMARIES, ChatMessage, ChatOptions, SamplingParameters
 from .tools import REGISTRY
 
 SYSTEM_PROMPT_PRESETS: dict[str, str] = {
@@ -19,16 +19,12 @@ DEFAULT_SYSTEM_PROMPT = SYSTEM_PROMPT_PRESETS["Helpful assistant"]
 
 
 @dataclass(frozen=True)
-class ChatSettings:
+class ChatSettings(SamplingParameters):
+    """The sampling parameters (SamplingParameters, sent as they are) and the rest of a conversation's settings."""
+
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     system_role: str = "system"  # or "developer" for models that want one
     model: str | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
-    seed: int | None = None
     stop: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()  # names of registered tools switched on for this conversation
     response_format: dict[str, Any] | None = None  # None (text), json_object or json_schema
@@ -67,12 +63,7 @@ class ChatSettings:
         tools = REGISTRY.definitions(self.tools) if allow_tools else ()
         return ChatOptions(
             model=self.model,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            max_tokens=self.max_tokens,
-            presence_penalty=self.presence_penalty,
-            frequency_penalty=self.frequency_penalty,
-            seed=self.seed,
+            **self.sampling(),
             stop=self.stop,
             response_format=self.response_format,
             reasoning_effort=self.reasoning_effort,

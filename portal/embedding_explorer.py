@@ -1,6 +1,6 @@
 """The embeddings explorer's use cases: embed a corpus, embed a query, compare two texts, read chat texts.
 
-One object per session, built from the shared backend and sessionmaker (cheap; never cached). The
+One object per session, built from the shared backend and session factory (cheap; never cached). The
 page calls one method per user event; vectors live in the database cache, so a rerun reloads them
 with `load` (no API call) instead of keeping arrays in `st.session_state`. Every database use raises
 `DatabaseUnavailable` when the database cannot be reached, so the page can say so and keep serving.
@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repository
+from storage.database import SessionFactory, unit_of_work
 from storage.records import ConversationRecord
 
 from . import text_inputs
@@ -23,7 +23,6 @@ from .embedding_cache import EmbeddingScope, SqlVectorCache, model_key, text_has
 from .embedding_jobs import BatchPolicy, EmbeddingOutcome, JobProgress, run_job
 from .inference import EmbeddingOptions, ErrorKind, InferenceBackend, InferenceError
 from .model_catalog import configured_choices
-from .outbox import database_errors
 from .settings import Connection
 from .similarity import cosine, truncate_and_normalise
 from .text_inputs import TextSet
@@ -92,7 +91,7 @@ class EmbeddingSpec:
 
 
 class EmbeddingExplorer:
-    def __init__(self, sessions: sessionmaker[Session], backend: InferenceBackend, connection: Connection, *, owner: str = ""):
+    def __init__(self, sessions: SessionFactory, backend: InferenceBackend, connection: Connection, *, owner: str = ""):
         self._sessions = sessions
         self._backend = backend
         self._connection = connection
@@ -178,13 +177,13 @@ class EmbeddingExplorer:
 
     def ping(self) -> None:
         """Raise DatabaseUnavailable unless the database answers."""
-        with database_errors(), self._sessions.begin() as session:
+        with unit_of_work(self._sessions) as session:
             repository.ping(session)
 
     def conversations(self) -> list[ConversationRecord]:
-        with database_errors(), self._sessions.begin() as session:
+        with unit_of_work(self._sessions) as session:
             return text_inputs.conversation_choices(session, owner=self._owner)
 
     def texts_from_conversations(self, conversation_ids: Sequence[str], roles: Sequence[str] = ("user", "assistant")) -> TextSet:
-        with database_errors(), self._sessions.begin() as session:
+        with unit_of_work(self._sessions) as session:
             return text_inputs.from_conversations(session, conversation_ids, owner=self._owner, roles=roles)

@@ -1,4 +1,4 @@
-"""Writes the database could not take yet, and how an unreachable database is recognised.
+"""Writes the database could not take yet: one browser session's queue of unsaved messages and replies.
 
 Why this module exists: when the database cannot be reached (PostgreSQL stopped or restarting, a
 SQLite file locked by another writer for longer than the busy timeout), the chat must neither crash
@@ -6,63 +6,19 @@ nor lose what the user typed or received, and the write order still holds: a mes
 model only after it is stored. So a sent message waits in the browser session's outbox (shown as
 "pending: not saved yet"), and the next page run that reaches the database writes it, then asks for
 the reply. A reply that finished streaming while the database was down waits here too, and is
-written the same way. The outbox works on any mutable mapping: `st.session_state` in the app, a dict
-in tests. No Streamlit import here.
+written the same way. Writing the queue is a chat use case (`ChatService.flush_outbox`); an outage is
+recognised by storage (storage/database.py, `DatabaseUnavailable`). The outbox works on any mutable
+mapping: `st.session_state` in the app, a dict in tests. No Streamlit import here.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-
-if TYPE_CHECKING:
-    from .chat_service import ChatService
-    from .chat_settings import ChatSettings
+from typing import Any
 
 OUTBOX_KEY = "portal_outbox"
-DETAIL_CHARS = 300
-
-
-class DatabaseUnavailable(Exception):
-    """The database cannot be reached or stays locked; the same write can be tried again later."""
-
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
-
-
-def is_database_outage(error: BaseException) -> bool:
-    """True for failures that go away when the database comes back: connection refused or lost,
-    server shutting down, pool exhausted, SQLite "database is locked" after the busy timeout.
-    Constraint violations and programming errors are bugs, not outages, and stay as they are."""
-    if isinstance(error, PoolTimeoutError):
-        return True
-    if isinstance(error, DBAPIError):
-        return bool(error.connection_invalidated) or isinstance(error, (OperationalError, InterfaceError))
-    return False
-
-
-def _detail(error: BaseException) -> str:
-    original = getattr(error, "orig", None) or error
-    lines = str(original).strip().splitlines()
-    return (lines[0] if lines else type(original).__name__)[:DETAIL_CHARS]
-
-
-@contextlib.contextmanager
-def database_errors() -> Iterator[None]:
-    """Turn a database outage raised inside the block into DatabaseUnavailable."""
-    try:
-        yield
-    except (DBAPIError, PoolTimeoutError) as exc:
-        if is_database_outage(exc):
-            raise DatabaseUnavailable(_detail(exc)) from exc
-        raise
 
 
 def _now() -> str:
@@ -128,27 +84,27 @@ class Outbox:
         self._state["reply_due"] = None
         return True
 
-    def flush(self, service: ChatService, settings: ChatSettings) -> str | None:
-        """Write everything waiting, oldest first; return the conversation of the last stored message.
+    def next_reply(self) -> PendingReply | None:
+        """The oldest reply waiting to be written (it stays queued until `reply_written`)."""
+        replies = self._state["replies"]
+        return replies[0] if replies else None
 
-        Finished replies go first (before anything marks their rows as interrupted). Each stored
-        message leaves the outbox at once and makes its conversation's reply due. Raises
-        DatabaseUnavailable when the database is still away; what was not written stays queued.
-        """
-        replies: list[PendingReply] = self._state["replies"]
-        while replies:
-            service.save_reply(replies[0])
-            replies.pop(0)
-        messages: list[PendingMessage] = self._state["messages"]
-        stored_in = None
-        while messages:
-            pending = messages[0]
-            record = service.add_user_message(pending.conversation_id, pending.text, settings, pending.attachments or None)
-            messages.pop(0)
-            if record.conversation_id != pending.conversation_id:  # a new conversation: later messages follow it
-                for later in messages:
-                    if later.conversation_id == pending.conversation_id:
-                        later.conversation_id = record.conversation_id
-            stored_in = record.conversation_id
-            self.want_reply(stored_in)
-        return stored_in
+    def reply_written(self) -> None:
+        """The oldest waiting reply is written: it leaves the outbox."""
+        self._state["replies"].pop(0)
+
+    def next_message(self) -> PendingMessage | None:
+        """The oldest message waiting to be stored (it stays queued until `message_stored`)."""
+        messages = self._state["messages"]
+        return messages[0] if messages else None
+
+    def message_stored(self, conversation_id: str) -> None:
+        """The oldest waiting message is stored in `conversation_id`: it leaves the outbox and its
+        conversation's reply becomes due. When that conversation is new, the later messages that were
+        waiting for it follow it there."""
+        pending: PendingMessage = self._state["messages"].pop(0)
+        if conversation_id != pending.conversation_id:
+            for later in self._state["messages"]:
+                if later.conversation_id == pending.conversation_id:
+                    later.conversation_id = conversation_id
+        self.want_reply(conversation_id)

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy.orm import Session
 
 from storage import repository
+from storage.database import Session
 from storage.records import ConversationRecord
 
 MAX_TEXTS = 20_000

@@ -13,6 +13,7 @@ submodules (engine, migrations, repository) are imported on demand.
 
 from storage.errors import (
     ConversationNotFound,
+    DatabaseUnavailable,
     InvalidImport,
     MessageNotFound,
     StorageError,
@@ -23,6 +24,7 @@ __all__ = [
     "ConversationNotFound",
     "ConversationPage",
     "ConversationRecord",
+    "DatabaseUnavailable",
     "InvalidImport",
     "MessageNotFound",
     "MessageRecord",

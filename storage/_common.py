@@ -14,35 +14,25 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, DateTime, select
 from sqlalchemy.orm import Session
 
 from storage.clock import as_utc
 from storage.models import Conversation, Message
 from storage.records import (
     DEFAULT_TITLE,
+    MESSAGE_FIELDS,
     MESSAGE_ROLES,
     MESSAGE_STATUSES,
     TITLE_MAX_LENGTH,
+    UPDATABLE_MESSAGE_FIELDS,
     ConversationRecord,
     MessageRecord,
 )
 
-UPDATABLE_MESSAGE_FIELDS: frozenset[str] = frozenset(
-    {
-        "content",
-        "parts",
-        "status",
-        "model",
-        "params",
-        "prompt_tokens",
-        "completion_tokens",
-        "time_to_first_token_ms",
-        "total_time_ms",
-        "finish_reason",
-        "error",
-    }
-)
+# Columns whose values are JSON (the record gets its own copy) or timestamps (read back as UTC).
+_JSON_MESSAGE_COLUMNS = tuple(c.name for c in Message.__table__.columns if isinstance(c.type, JSON))
+_TIMESTAMP_MESSAGE_COLUMNS = tuple(c.name for c in Message.__table__.columns if isinstance(c.type, DateTime))
 
 
 def normalize_conversation_id(value: object) -> str | None:
@@ -94,27 +84,13 @@ def conversation_record(row: Conversation) -> ConversationRecord:
 
 
 def message_record(row: Message) -> MessageRecord:
-    """Detach an ORM message into a frozen record."""
-    return MessageRecord(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        role=row.role,
-        content=row.content,
-        parts=copy.deepcopy(row.parts),
-        status=row.status,
-        model=row.model,
-        params=copy.deepcopy(row.params),
-        prompt_tokens=row.prompt_tokens,
-        completion_tokens=row.completion_tokens,
-        time_to_first_token_ms=row.time_to_first_token_ms,
-        total_time_ms=row.total_time_ms,
-        finish_reason=row.finish_reason,
-        error=row.error,
-        created_at=as_utc(row.created_at),
-        updated_at=as_utc(row.updated_at),
-        parent_id=row.parent_id,
-        depth=row.depth,
-    )
+    """Detach an ORM message into a frozen record (every field of MESSAGE_FIELDS)."""
+    values = {name: getattr(row, name) for name in MESSAGE_FIELDS}
+    for name in _JSON_MESSAGE_COLUMNS:
+        values[name] = copy.deepcopy(values[name])
+    for name in _TIMESTAMP_MESSAGE_COLUMNS:
+        values[name] = as_utc(values[name])
+    return MessageRecord(**values)
 
 
 def clean_title(title: object) -> str:

@@ -1,8 +1,10 @@
 """Exceptions raised by the storage layer.
 
 Why this module exists: callers (the Streamlit pages, import/export UI) need to
-tell "that conversation is gone or not yours" and "that file is not a valid
-export" apart from programming errors, without importing SQLAlchemy.
+tell "that conversation is gone or not yours", "that file is not a valid
+export" and "the database is away for now" apart from programming errors,
+without importing SQLAlchemy (storage/database.py decides what counts as an
+outage).
 """
 
 from __future__ import annotations
@@ -41,3 +43,11 @@ class InvalidImport(StorageError, ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class DatabaseUnavailable(StorageError):
+    """The database cannot be reached or stays locked; the same write can be tried again later."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail

@@ -28,10 +28,10 @@ from storage._common import (
 from storage.clock import as_utc, utcnow
 from storage.errors import ConversationNotFound, MessageNotFound
 from storage.models import Conversation, Message
-from storage.records import MessageRecord, MessageStatus
+from storage.records import MESSAGE_TIMESTAMPS, MESSAGE_VALUES, MessageRecord, MessageStatus
 
 _conversations, _messages = Conversation.__table__, Message.__table__
-_MESSAGE_COLUMNS = ("role", "content", "status", "parts", "model", "params", "created_at", "updated_at")
+_MESSAGE_COLUMNS = (*MESSAGE_VALUES, *MESSAGE_TIMESTAMPS)  # what the PostgreSQL append inserts (the place: computed)
 _message_values = ", ".join(f":m_{name}" for name in _MESSAGE_COLUMNS)
 
 CURRENT_LEAF: Any = object()  # add_message's default parent: the end of the branch the conversation shows
@@ -117,8 +117,9 @@ def add_message(
     # A Conversation already loaded in this session is expired below, so it shows no stale count.
     values = fields  # all five fields, validated
     if session.get_bind().dialect.name == "postgresql":
-        row = {f"m_{name}": value for name, value in values.items()}
-        row.update(m_role=role, m_created_at=now, m_updated_at=now, b_id=cid, b_owner=owner, b_now=now, **chosen)
+        given = {**values, "role": role, "created_at": now, "updated_at": now}
+        row = {f"m_{name}": given.get(name) for name in _MESSAGE_COLUMNS}  # the metrics: NULL until the reply ends
+        row.update(b_id=cid, b_owner=owner, b_now=now, **chosen)
         session.execute(_LOCK_POSTGRES, {"b_id": cid, "b_owner": owner})
         appended = session.execute(_APPEND_POSTGRES, row).one_or_none()
         if appended is None:
@@ -154,17 +155,7 @@ def add_message(
         id=message_id,
         conversation_id=cid,
         role=role,
-        content=values["content"],
-        parts=copy.deepcopy(values["parts"]),
-        status=values["status"],
-        model=values["model"],
-        params=copy.deepcopy(values["params"]),
-        prompt_tokens=None,
-        completion_tokens=None,
-        time_to_first_token_ms=None,
-        total_time_ms=None,
-        finish_reason=None,
-        error=None,
+        **{**values, "parts": copy.deepcopy(values["parts"]), "params": copy.deepcopy(values["params"])},
         created_at=as_utc(now),
         updated_at=as_utc(now),
         parent_id=parent,
@@ -175,10 +166,10 @@ def add_message(
 def update_message(session: Session, message_id: int, *, owner: str = "", **fields: Any) -> MessageRecord:
     """Change some fields of a message (e.g. while streaming a reply).
 
-    Allowed fields: content, parts, status, model, params, prompt_tokens,
-    completion_tokens, time_to_first_token_ms, total_time_ms, finish_reason,
-    error.  Unknown names or bad values raise ``ValueError``; an unknown or
-    foreign message raises ``MessageNotFound``.
+    Allowed fields: ``UPDATABLE_MESSAGE_FIELDS`` (everything a message says but
+    its role: content, parts, status, model, params and the metrics).  Unknown
+    names or bad values raise ``ValueError``; an unknown or foreign message
+    raises ``MessageNotFound``.
     """
     values = clean_message_fields(fields)
     row = _find_message(session, message_id, owner)

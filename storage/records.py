@@ -8,7 +8,7 @@ keep in ``st.session_state``.  This module imports nothing from SQLAlchemy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -59,28 +59,47 @@ class ConversationRecord:
     pinned: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageRecord:
-    """One chat message plus the metrics recorded for model replies."""
+    """One chat message plus the metrics recorded for model replies.
+
+    Its fields are the message fields, defined once: the ``messages`` table has one column for each
+    (a test checks), and the repository's reads and writes, the export and the import follow
+    MESSAGE_FIELDS and the groups below."""
 
     id: int
     conversation_id: str
     role: str
     content: str
-    parts: Any
+    parts: Any = None
     status: str
-    model: str | None
-    params: dict[str, Any] | None
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    time_to_first_token_ms: float | None
-    total_time_ms: float | None
-    finish_reason: str | None
-    error: str | None
+    model: str | None = None
+    params: dict[str, Any] | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    time_to_first_token_ms: float | None = None
+    total_time_ms: float | None = None
+    finish_reason: str | None = None
+    error: str | None = None
     created_at: datetime
     updated_at: datetime
     parent_id: int | None = None  # the message this one follows on its branch
     depth: int = 0  # its position on the branch (0 = first)
+
+
+MESSAGE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(MessageRecord))
+"""Every field of a message, in the record's order."""
+MESSAGE_PLACE: frozenset[str] = frozenset({"id", "conversation_id", "parent_id", "depth"})
+"""Where a message is (its ids and its place in the tree): set by the repository, never taken from a
+caller's fields or an imported file."""
+MESSAGE_TIMESTAMPS: tuple[str, ...] = ("created_at", "updated_at")
+MESSAGE_VALUES: tuple[str, ...] = tuple(
+    name for name in MESSAGE_FIELDS if name not in MESSAGE_PLACE and name not in MESSAGE_TIMESTAMPS
+)
+"""What a message says: its role, text, parts, status, model, parameters and metrics. Exported and
+imported as they are."""
+UPDATABLE_MESSAGE_FIELDS: frozenset[str] = frozenset(MESSAGE_VALUES) - {"role"}
+"""What ``update_message`` may change (everything a message says but its role)."""
 
 
 @dataclass(frozen=True, slots=True)

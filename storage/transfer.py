@@ -29,26 +29,11 @@ from storage.clock import as_utc, utcnow
 from storage.errors import ConversationNotFound, InvalidImport
 from storage.messages import list_messages
 from storage.models import Conversation, Message
-from storage.records import DEFAULT_TITLE, ConversationRecord, MessageRecord, MessageStatus
+from storage.records import DEFAULT_TITLE, MESSAGE_VALUES, ConversationRecord, MessageRecord, MessageStatus
 
 EXPORT_FORMAT = "azure-ai-portal.conversation"
 EXPORT_VERSION = 2  # 2: messages carry `parent` (an index into the list) and the conversation its `leaf`
 READABLE_VERSIONS = (1, 2)  # version 1 files are one branch: each message follows the one before
-
-_EXPORTED_MESSAGE_FIELDS = (
-    "role",
-    "content",
-    "parts",
-    "status",
-    "model",
-    "params",
-    "prompt_tokens",
-    "completion_tokens",
-    "time_to_first_token_ms",
-    "total_time_ms",
-    "finish_reason",
-    "error",
-)
 
 
 def export_conversation(session: Session, conversation_id: str, *, owner: str = "") -> dict[str, Any]:
@@ -122,7 +107,7 @@ class _Parsed:
 
 
 def _export_message(message: MessageRecord) -> dict[str, Any]:
-    exported = {name: getattr(message, name) for name in _EXPORTED_MESSAGE_FIELDS}
+    exported = {name: getattr(message, name) for name in MESSAGE_VALUES}
     exported["created_at"] = message.created_at.isoformat()
     exported["updated_at"] = message.updated_at.isoformat()
     return exported
@@ -177,7 +162,7 @@ def _parse_message(index: int, item: object) -> dict[str, Any]:
     where = f"messages[{index}]"
     if not isinstance(item, Mapping):
         raise InvalidImport(f"{where} must be an object.")
-    fields = {name: item[name] for name in _EXPORTED_MESSAGE_FIELDS if name in item}
+    fields = {name: item[name] for name in MESSAGE_VALUES if name in item}
     fields.setdefault("status", MessageStatus.COMPLETE)
     if fields["status"] == MessageStatus.STREAMING:
         fields["status"] = MessageStatus.INCOMPLETE

@@ -62,6 +62,12 @@ def test_pages_never_import_azure_or_sqlalchemy():
     assert _importers("sqlalchemy", pages) == []
 
 
+def test_domain_never_imports_sqlalchemy():
+    """portal/ works through storage's abstractions (storage.database: unit_of_work, SessionFactory,
+    DatabaseUnavailable; storage.repository), never SQLAlchemy itself, not even for a type."""
+    assert _importers("sqlalchemy", _modules("portal")) == []
+
+
 def test_storage_never_imports_the_domain_or_the_server():
     storage = _modules("storage")
     assert _importers("portal", storage) == []

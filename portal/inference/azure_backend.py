@@ -55,6 +55,7 @@ from .errors import ErrorKind, InferenceError
 from .protocol import AsyncEmbed
 from .reasoning import ThinkSplitter
 from .types import (
+    WIRE_CHAT_COMPLETIONS,
     ChatEvent,
     ChatMessage,
     ChatOptions,
@@ -213,12 +214,7 @@ def to_sdk_message(message: ChatMessage) -> Any:
 
 def _call_params(options: ChatOptions, send_model: bool) -> dict[str, Any]:
     params: dict[str, Any] = {
-        "temperature": options.temperature,
-        "top_p": options.top_p,
-        "max_tokens": options.max_tokens,
-        "presence_penalty": options.presence_penalty,
-        "frequency_penalty": options.frequency_penalty,
-        "seed": options.seed,
+        **options.sampling_request(WIRE_CHAT_COMPLETIONS),
         "stop": list(options.stop) or None,
         "model": options.model if send_model else None,
     }

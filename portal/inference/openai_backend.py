@@ -22,6 +22,7 @@ has streamed.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2  # the openai package's HTTP client: a raw response for the listing routes it has no method for
 import openai
 from openai import AsyncOpenAI, OpenAI
+from openai.resources.responses import Responses
 
 from .credentials import (
     AUTH_ENTRA,
@@ -207,6 +209,17 @@ def _extra_reasoning(delta: Any) -> str | None:
 
 
 # Adaptations one model needed, remembered per backend (one per connection).
+# Request parameters the Responses API takes but this SDK's `responses.create()` does not name
+# (presence_penalty and frequency_penalty in openai 3.60) go in the body as they are.
+_RESPONSES_CREATE_PARAMETERS = frozenset(inspect.signature(Responses.create).parameters)
+
+
+def _responses_create_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    named = {name: value for name, value in params.items() if name in _RESPONSES_CREATE_PARAMETERS}
+    extra = {name: value for name, value in params.items() if name not in _RESPONSES_CREATE_PARAMETERS}
+    return {**named, "extra_body": extra} if extra else named
+
+
 USE_MAX_COMPLETION_TOKENS, USE_MAX_TOKENS, NO_STREAM_OPTIONS = "max_completion_tokens", "max_tokens", "no_stream_options"
 
 
@@ -306,21 +319,19 @@ class OpenAIBackend:
 
     def _chat_params(self, model: str, options: ChatOptions, *, stream: bool) -> dict[str, Any]:
         adaptations = self._adaptations.get(model, set())
+        sampling = options.sampling_request(WIRE_CHAT_COMPLETIONS)
+        max_tokens = sampling.pop("max_tokens", None)
         params: dict[str, Any] = {
             "model": model,
-            "temperature": options.temperature,
-            "top_p": options.top_p,
-            "presence_penalty": options.presence_penalty,
-            "frequency_penalty": options.frequency_penalty,
-            "seed": options.seed,
+            **sampling,
             "stop": list(options.stop) or None,
             "response_format": options.response_format,
             "reasoning_effort": options.reasoning_effort,
         }
-        if options.max_tokens is not None:
+        if max_tokens is not None:
             prefers_new = self.connection.kind in MAX_COMPLETION_TOKENS_KINDS
             use_new = USE_MAX_COMPLETION_TOKENS in adaptations or (prefers_new and USE_MAX_TOKENS not in adaptations)
-            params["max_completion_tokens" if use_new else "max_tokens"] = options.max_tokens
+            params["max_completion_tokens" if use_new else "max_tokens"] = max_tokens
         if options.tools:
             params["tools"] = [dict(tool) for tool in options.tools]
             params["tool_choice"] = options.tool_choice
@@ -454,7 +465,7 @@ class OpenAIBackend:
         while True:
             params = request_params(model, messages, options, store=store, previous_response_id=previous)
             try:
-                return self._client.responses.create(stream=stream, **params)
+                return self._client.responses.create(stream=stream, **_responses_create_kwargs(params))
             except openai.NotFoundError as exc:
                 if previous is not None and (_error_code(exc) == PREVIOUS_RESPONSE_GONE or "previous_response_id" in str(exc.body)):
                     previous = None  # gone: fall back to the history the portal keeps

@@ -4,7 +4,8 @@ translates (it reads the SDK's event objects by attribute, and imports nothing o
 
 Requests: the system prompt goes in `instructions` (resent every time: a stored response does not
 carry it over); messages become input items (`message`, `function_call`, `function_call_output`);
-`max_tokens` becomes `max_output_tokens`, `response_format` becomes `text.format`, tools become
+the sampling parameters go under their Responses names (`SamplingParameter.responses_name`: `max_tokens`
+becomes `max_output_tokens`), `response_format` becomes `text.format`, tools become
 Responses function tools (`strict: false`: the app's tool schemas do not all meet strict mode);
 `reasoning.effort` and `reasoning.summary` go out only when chosen. Seed and stop sequences have no
 Responses equivalent and are not sent.
@@ -24,7 +25,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ErrorKind, InferenceError
-from .types import ChatEvent, ChatMessage, ChatOptions, ReasoningDelta, StreamEnd, TextDelta, ToolCallDelta, Usage
+from .types import (
+    WIRE_RESPONSES,
+    ChatEvent,
+    ChatMessage,
+    ChatOptions,
+    ReasoningDelta,
+    StreamEnd,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
 
 INCOMPLETE_FINISH = {"max_output_tokens": "length", "content_filter": "content_filter"}
 PREVIOUS_RESPONSE_GONE = "previous_response_not_found"
@@ -85,11 +96,7 @@ def request_params(
         "instructions": instructions,
         "store": store,
         "previous_response_id": previous_response_id,
-        "temperature": options.temperature,
-        "top_p": options.top_p,
-        "max_output_tokens": options.max_tokens,
-        "presence_penalty": options.presence_penalty,
-        "frequency_penalty": options.frequency_penalty,
+        **options.sampling_request(WIRE_RESPONSES),
     }
     reasoning = {k: v for k, v in (("effort", options.reasoning_effort), ("summary", options.reasoning_summary)) if v}
     if reasoning:

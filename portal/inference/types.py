@@ -6,7 +6,7 @@ which SDK answered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,16 +36,78 @@ class ChatMessage:
 
 
 @dataclass(frozen=True)
-class ChatOptions:
-    """Per-call parameters; None means "use the client's default"."""
+class SamplingParameter:
+    """How one sampling parameter is asked for (the settings form's number input) and sent."""
+
+    name: str  # the field of SamplingParameters, ChatOptions and ChatSettings; its Chat Completions name
+    label: str
+    minimum: float
+    maximum: float
+    step: float
+    widget_key: str  # the form's widget key prefix (`<key>_<conversation id>`)
+    integer: bool = False
+    placeholder: str = "default"
+    responses_name: str | None = None  # its Responses API name; None: the Responses API has no such parameter
+
+    def wire_name(self, wire: str) -> str | None:
+        """The request parameter it is sent as on `wire`; None when that wire has none."""
+        return self.responses_name if wire == WIRE_RESPONSES else self.name
+
+
+def _sampling(
+    label: str,
+    minimum: float,
+    maximum: float,
+    step: float,
+    *,
+    key: str,
+    integer: bool = False,
+    placeholder: str = "default",
+    responses_name: str | None = None,
+) -> Any:
+    """A field of SamplingParameters (default None) carrying the rest of its SamplingParameter."""
+    spec = {"label": label, "minimum": minimum, "maximum": maximum, "step": step, "widget_key": key, "integer": integer}
+    return field(default=None, metadata={"sampling": {**spec, "placeholder": placeholder, "responses_name": responses_name}})
+
+
+@dataclass(frozen=True)
+class SamplingParameters:
+    """The sampling parameters, defined once: ChatOptions and ChatSettings have them as fields, and the
+    backends' requests, the stored `params` of a reply and the settings form's inputs all follow
+    SAMPLING_PARAMETERS (derived from these fields). None means "use the client's default"."""
+
+    temperature: float | None = _sampling("Temperature", 0.0, 2.0, 0.1, key="temp", responses_name="temperature")
+    top_p: float | None = _sampling("Top p", 0.0, 1.0, 0.05, key="top_p", responses_name="top_p")
+    # sent as `max_completion_tokens` where the endpoint wants that (openai_backend)
+    max_tokens: int | None = _sampling(
+        "Max tokens", 1, 1_000_000, 64, key="max", integer=True, responses_name="max_output_tokens"
+    )
+    seed: int | None = _sampling("Seed", 0, 2**31 - 1, 1, key="seed", integer=True, placeholder="none")  # no Responses equivalent
+    presence_penalty: float | None = _sampling("Presence penalty", -2.0, 2.0, 0.1, key="pres", responses_name="presence_penalty")
+    frequency_penalty: float | None = _sampling(
+        "Frequency penalty", -2.0, 2.0, 0.1, key="freq", responses_name="frequency_penalty"
+    )
+
+    def sampling(self) -> dict[str, Any]:
+        """Every sampling parameter by name (None when not set), in SAMPLING_PARAMETERS order."""
+        return {parameter.name: getattr(self, parameter.name) for parameter in SAMPLING_PARAMETERS}
+
+    def sampling_request(self, wire: str) -> dict[str, Any]:
+        """The parameters that are set, under their request names on `wire` (what that wire has)."""
+        sent = {parameter.wire_name(wire): getattr(self, parameter.name) for parameter in SAMPLING_PARAMETERS}
+        return {name: value for name, value in sent.items() if name is not None and value is not None}
+
+
+SAMPLING_PARAMETERS: tuple[SamplingParameter, ...] = tuple(
+    SamplingParameter(f.name, **f.metadata["sampling"]) for f in fields(SamplingParameters)
+)
+
+
+@dataclass(frozen=True)
+class ChatOptions(SamplingParameters):
+    """Per-call parameters (the sampling parameters and these); None means "use the client's default"."""
 
     model: str | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None  # sent as `max_completion_tokens` where the endpoint wants that
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
-    seed: int | None = None
     stop: tuple[str, ...] = ()
     response_format: dict[str, Any] | None = None  # {"type": "json_object"} or {"type": "json_schema", ...}
     reasoning_effort: str | None = None  # low, medium or high: reasoning models only
@@ -57,12 +119,7 @@ class ChatOptions:
         """The parameters a conversation stores with each reply (None values dropped)."""
         params = {
             "model": self.model,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "max_tokens": self.max_tokens,
-            "presence_penalty": self.presence_penalty,
-            "frequency_penalty": self.frequency_penalty,
-            "seed": self.seed,
+            **self.sampling(),
             "stop": list(self.stop) or None,
             "response_format": self.response_format,
             "reasoning_effort": self.reasoning_effort,

@@ -13,13 +13,21 @@ from collections.abc import Iterator
 import pytest
 
 from localserver import RunningServer
-from portal.chat_service import ChatService, EmptyMessage
+from portal.chat_service import HISTORY_PAGE, ChatService, EmptyMessage
 from portal.chat_settings import DEFAULT_SYSTEM_PROMPT, ChatSettings
-from portal.inference import InferenceBackend, make_backend
+from portal.inference import (
+    SAMPLING_PARAMETERS,
+    WIRE_CHAT_COMPLETIONS,
+    WIRE_RESPONSES,
+    InferenceBackend,
+    SamplingParameter,
+    make_backend,
+)
 from portal.inference.azure_backend import AzureInferenceBackend
 from portal.settings import offline_connection
 from storage import repository
-from storage.records import MessageRecord
+from storage.database import SessionFactory
+from storage.records import MESSAGE_VALUES, MessageRecord
 from tests.chat.support import ChatDatabase, closed_port, throwaway_server, unique
 from tests.conftest import CHAT_COMPLETIONS_ONLY, PREAMBLE_EVENTS, TEST_API_KEY, chat_connection, reply_requests
 
@@ -420,6 +428,44 @@ def test_edit_forks_the_conversation_at_any_user_message(chat_db: ChatDatabase, 
     assert service.get_conversation(cid).message_count == 8  # a refused edit changes nothing
 
 
+class CountingSessions:
+    """The real session factory, counting the transactions opened through it."""
+
+    def __init__(self, sessions: SessionFactory):
+        self._sessions = sessions
+        self.begun = 0
+
+    def begin(self):  # noqa: ANN201 - whatever the wrapped factory's begin() returns
+        self.begun += 1
+        return self._sessions.begin()
+
+
+LONG_CONVERSATION = HISTORY_PAGE + 60  # an edit must not depend on a window of the newest messages
+
+
+@pytest.mark.parametrize("chat_api", ["azure-ai-inference"], ids=["inference-sdk"], indirect=True)
+def test_edit_of_an_early_message_in_a_long_conversation_is_one_transaction(chat_db: ChatDatabase, backend) -> None:
+    sessions = CountingSessions(chat_db.sessions)
+    service = ChatService(sessions, backend)
+    with chat_db.sessions.begin() as session:
+        conversation = repository.create_conversation(session, title="long")
+        ids = [
+            repository.add_message(session, conversation.id, role=("user", "assistant")[n % 2], content=f"message {n}").id
+            for n in range(LONG_CONVERSATION)
+        ]
+
+    edited = service.edit_message(conversation.id, ids[2], "message 2, edited")
+    assert sessions.begun == 1  # the original is read and its sibling written in one transaction
+    assert edited is not None and (edited.parent_id, edited.depth) == (ids[1], 2)
+    shown, length = service.recent_messages(conversation.id, 40)
+    assert [m.id for m in shown] == [ids[0], ids[1], edited.id] and length == 3
+    assert service.siblings(conversation.id, shown)[edited.id].ids == (ids[2], edited.id)
+    assert service.get_conversation(conversation.id).message_count == LONG_CONVERSATION + 1
+    content = "".join(service.prepare_reply(conversation.id, DEFAULTS).stream)
+    assert content.startswith('You said: "message 2, edited".')
+    assert "This conversation has 2 user messages and 1 earlier reply." in content  # only the new branch was sent
+
+
 # -- export and import -----------------------------------------------------------------------------
 
 
@@ -457,8 +503,7 @@ def test_export_json_and_markdown_and_import_round_trip(chat_db: ChatDatabase, s
         assert imported.title == first.content
         assert imported.settings == settings.to_dict()
         copy = chat_db.messages(imported.id)
-        fields = ("role", "content", "status", "model", "params", "prompt_tokens", "completion_tokens", "finish_reason", "error")
-        assert [[getattr(m, f) for f in fields] for m in copy] == [[getattr(m, f) for f in fields] for m in original]
+        assert [[getattr(m, f) for f in MESSAGE_VALUES] for m in copy] == [[getattr(m, f) for f in MESSAGE_VALUES] for m in original]
     assert chat_db.conversation_count() == 3
 
 
@@ -543,6 +588,28 @@ def test_stop_sequence_truncates_the_reply_before_the_word(chat_db: ChatDatabase
     assert "conversation" not in reply.content
     assert reply.finish_reason == "stop"
     assert reply.params == {"stop": ["conversation"]}
+
+
+REFUSED = "not-a-number"  # a value the local server refuses for every sampling parameter, naming it
+ALSO_SENT_AS = {"max_tokens": "max_completion_tokens"}  # the openai backend's name where the endpoint wants that
+
+
+@pytest.mark.parametrize("chat_db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("parameter", SAMPLING_PARAMETERS, ids=[p.name for p in SAMPLING_PARAMETERS])
+def test_every_sampling_parameter_reaches_the_request(
+    chat_db: ChatDatabase, service: ChatService, chat_api: str, parameter: SamplingParameter
+) -> None:
+    # From the one definition to the wire: a chat setting, the call options, the backend's request,
+    # and the server, which refuses the value and names the parameter it received.
+    _, prepared, _ = send(service, unique("hello"), DEFAULTS.with_changes(**{parameter.name: REFUSED}))
+    reply = chat_db.message(prepared.assistant_message_id)
+    assert reply.params == {parameter.name: REFUSED}
+    sent_as = parameter.wire_name(WIRE_RESPONSES if chat_api == "responses" else WIRE_CHAT_COMPLETIONS)
+    if sent_as is None:  # this wire has no such parameter (seed on the Responses API): not sent
+        assert reply.status == "complete", reply.error
+        return
+    assert reply.status == "error" and "HTTP 400" in reply.error
+    assert any(f"'{name}'" in reply.error for name in (sent_as, ALSO_SENT_AS.get(sent_as))), reply.error
 
 
 def test_out_of_range_temperature_is_rejected_by_the_server(chat_db: ChatDatabase, service: ChatService) -> None:

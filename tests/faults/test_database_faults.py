@@ -18,9 +18,10 @@ from localserver import RunningServer
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
 from portal.inference.azure_backend import AzureInferenceBackend
-from portal.outbox import DatabaseUnavailable, Outbox
+from portal.outbox import Outbox
 from portal.settings import offline_connection
 from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker
+from storage.errors import DatabaseUnavailable
 from storage.migrate import upgrade_to_head
 from tests.chat.support import unique
 from tests.faults.apptest import (
@@ -80,13 +81,13 @@ def test_database_drop_during_a_stream_keeps_streaming_and_writes_the_finished_r
         assert [r.message_id for r in outbox.replies] == [prepared.assistant_message_id]
 
         with pytest.raises(DatabaseUnavailable):
-            outbox.flush(service, ChatSettings())  # still down: nothing lost, still queued
+            service.flush_outbox(outbox, ChatSettings())  # still down: nothing lost, still queued
         assert len(outbox.replies) == 1
 
         dedicated_postgres.start()
         (_, status, partial) = stored_messages(postgres_url)[1]
         assert status == "streaming" and partial and outcome.content.startswith(partial)  # flushed before the drop
-        assert outbox.flush(service, ChatSettings()) is None
+        assert service.flush_outbox(outbox, ChatSettings()) is None
         assert not outbox
         assert stored_messages(postgres_url) == [
             ("user", "complete", "/long 120 tell me a story"),
@@ -110,10 +111,10 @@ def test_stored_message_leaves_the_outbox_and_its_reply_becomes_due(
         outbox.queue_message(None, "first while down")
         outbox.queue_message(None, "second while down")
         with pytest.raises(DatabaseUnavailable):
-            outbox.flush(service, ChatSettings())
+            service.flush_outbox(outbox, ChatSettings())
         assert [m.text for m in outbox.messages] == ["first while down", "second while down"]
         dedicated_postgres.start()
-        conversation_id = outbox.flush(service, ChatSettings())
+        conversation_id = service.flush_outbox(outbox, ChatSettings())
         assert conversation_id is not None and not outbox
         assert outbox.take_reply_due(conversation_id) and not outbox.take_reply_due(conversation_id)
         assert count_rows(postgres_url, "conversations") == 1  # both went into the one new conversation, in order

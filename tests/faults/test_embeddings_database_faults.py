@@ -19,9 +19,9 @@ from localserver import RunningServer
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.embedding_jobs import BatchPolicy, JobProgress
 from portal.inference.azure_backend import AzureInferenceBackend
-from portal.outbox import DatabaseUnavailable
 from portal.settings import offline_connection
 from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker
+from storage.errors import DatabaseUnavailable
 from storage.migrate import upgrade_to_head
 from tests.embeddings.support import embeddings_requests, inputs_sent, topic_texts
 from tests.faults.apptest import APP, PortalEnvironment, assert_no_exception, button, texts

@@ -11,11 +11,7 @@ NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 
 def message(id: int, role: str, content: str = "", **fields) -> MessageRecord:
-    defaults = dict(
-        id=id, conversation_id="c", role=role, content=content, parts=None, status="complete", model=None, params=None,
-        prompt_tokens=None, completion_tokens=None, time_to_first_token_ms=None, total_time_ms=None, finish_reason=None,
-        error=None, created_at=NOW, updated_at=NOW,
-    )
+    defaults = dict(id=id, conversation_id="c", role=role, content=content, status="complete", created_at=NOW, updated_at=NOW)
     defaults.update(fields)
     return MessageRecord(**defaults)
 

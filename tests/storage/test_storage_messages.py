@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from storage._common import find_conversation
+from storage._common import _CLEANERS, find_conversation
 from storage.errors import ConversationNotFound, MessageNotFound
-from storage.records import ConversationRecord
+from storage.models import Message
+from storage.records import MESSAGE_FIELDS, UPDATABLE_MESSAGE_FIELDS, ConversationRecord
 from storage.repository import (
     add_message,
     count_messages,
@@ -22,6 +23,13 @@ from storage.repository import (
     mark_streaming_as_interrupted,
     update_message,
 )
+
+
+def test_the_message_fields_are_the_table_columns_and_each_writable_one_is_validated() -> None:
+    # MessageRecord defines the fields; the table must have a column for each (and no other), and
+    # every field a caller may write must have its validator (storage/_common.py).
+    assert sorted(Message.__table__.columns.keys()) == sorted(MESSAGE_FIELDS)
+    assert set(_CLEANERS) == UPDATABLE_MESSAGE_FIELDS
 
 
 @pytest.fixture
