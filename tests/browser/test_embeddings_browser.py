@@ -7,13 +7,13 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from components.embedding_inputs import MODEL_LABEL
 from portal.embedding_explorer import LEXICAL_OFFLINE_MODEL
 from tests.browser.chat_ui import EXPANDER, SIDEBAR, expect_no_exception, pick_option, wait_until_idle
 from tests.streamlit_process import StreamlitApp
 
 NOTICE = '[data-testid="stAlertContentInfo"]'
 CHART = '[data-testid="stPlotlyChart"]'
-MODEL_LABEL = "Model or deployment"
 
 
 def _use_the_lexical_model(page: Page) -> None:

@@ -8,6 +8,7 @@ caches are cleared around each test (they outlive an AppTest, streamlit#9139).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -236,7 +237,11 @@ def test_the_cluster_count_sits_next_to_the_map_and_recolours_it(server):
 
     at.number_input(key=keys.CLUSTERS).set_value(3).run()
 
-    assert {trace["name"] for trace in _figures(at)[0]["data"]} == {"cluster 0", "cluster 1", "cluster 2"}
+    scatter = _figures(at)[0]
+    assert {trace["name"] for trace in scatter["data"]} == {"cluster 0", "cluster 1", "cluster 2"}
+    words = {word for text in TEXTS for word in re.findall(r"[a-z]+", text.lower())}
+    notes = [note["text"] for note in scatter["layout"]["annotations"]]
+    assert len(notes) == 3 and all(set(note.split(", ")) <= words for note in notes)  # each cluster named by its words
 
 
 def test_switching_the_text_source_clears_the_old_results(server):

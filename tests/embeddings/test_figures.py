@@ -103,3 +103,12 @@ def test_many_clusters_get_distinct_colours():
 
     colours = [trace.marker.color for trace in figure.data]
     assert len(colours) == count and len(set(colours)) == count
+
+
+def test_group_labels_are_written_at_the_middle_of_their_group():
+    coords = np.array([[0, 0], [2, 2], [4, 0], [10, 10], [12, 12]], dtype=np.float32)
+    groups = ["cluster 0"] * 3 + ["cluster 1"] * 2
+
+    figure = scatter_figure(coords, list("abcde"), groups, group_labels={"cluster 0": "bread, <yeast>", "cluster 1": ""})
+
+    assert [(note.x, note.y, note.text) for note in figure.layout.annotations] == [(2, 0, "bread, &lt;yeast&gt;")]
