@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from components.embedding_inputs import MODEL_LABEL
+from localserver.sentence_model import minilm_available
 from portal.embedding_explorer import LEXICAL_OFFLINE_MODEL
 from tests.browser.chat_ui import EXPANDER, SIDEBAR, expect_no_exception, pick_option, wait_until_idle
 from tests.streamlit_process import StreamlitApp
@@ -21,13 +22,12 @@ def _use_the_lexical_model(page: Page) -> None:
     `local-embed` is already the one model)."""
     options = page.locator(SIDEBAR).locator(EXPANDER).filter(has_text="Embedding options")
     options.get_by_text("Embedding options").click()
-    picker = options.locator('[data-testid="stSelectbox"]').filter(has_text=MODEL_LABEL)
-    if picker.count():
-        box = picker.get_by_role("combobox")
+    if minilm_available():  # the offline server lists both models
+        box = options.get_by_role("combobox", name=MODEL_LABEL)
         pick_option(page, box, page.get_by_role("option", name=LEXICAL_OFFLINE_MODEL, exact=True))
         expect(box).to_have_value(LEXICAL_OFFLINE_MODEL)
     else:
-        expect(options.get_by_label(MODEL_LABEL)).to_have_value(LEXICAL_OFFLINE_MODEL)
+        expect(options.get_by_role("textbox", name=MODEL_LABEL)).to_have_value(LEXICAL_OFFLINE_MODEL)
     wait_until_idle(page)
 
 
