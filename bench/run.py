@@ -27,7 +27,7 @@ BENCHMARKS = {
     2: ("stream_ui", "2,000-word reply in Chromium vs the tutorial app"),
     3: ("long_history", "1,000 and 5,000-message conversations vs full-history rendering"),
     4: ("storage_scale", "storage with 100,000 conversations and 1,000,000 messages"),
-    5: ("embeddings_scale", "10,000 texts, cache, map, neighbours over 100,000 vectors"),
+    5: ("embeddings_scale", "10,000 texts in flight vs sequential batches, cache, map, neighbours over 100,000 vectors"),
     6: ("startup", "`streamlit run` to the first page interactive"),
 }
 

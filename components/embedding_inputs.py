@@ -21,72 +21,102 @@ from . import embedding_state as keys
 from . import resources
 from .settings_form import FREE_TEXT_MODEL_KINDS
 
+# The sample shows what the offline demo's lexical `local-embed` gets wrong as well as right (the notice
+# above the results names these pairs): a paraphrase with no word in common scores near 0, the same
+# words in another order score 1.0, and each topic pair shares no words.
+PARAPHRASE = ("The cat sat on the mat.", "A kitten is sitting on a rug.")
+WORD_ORDER = ("The dog bit the man.", "The man bit the dog.")
 SAMPLE_TEXTS = "\n".join(
     [
+        *PARAPHRASE,
+        *WORD_ORDER,
         "A man is eating food.",
         "A man is eating a piece of bread.",
         "A man is riding a horse.",
-        "A man is riding a white horse on an enclosed ground.",
-        "A woman is playing the violin.",
-        "A monkey is playing drums.",
-        "Two men pushed carts through the woods.",
-        "The new movie is awesome.",
-        "The cat sits outside.",
-        "A cheetah is running behind its prey.",
+        "The football match ended in a draw.",
+        "Both teams scored twice before the final whistle.",
+        "The company reported higher quarterly earnings.",
+        "Shares rose after the profit announcement.",
     ]
 )
 PASTE, UPLOAD, CHAT = "Paste lines", "Upload CSV or TXT", "Chat history"
-INPUT_TYPES = {
-    "query for the search box, document for the texts": ROLE_INPUT_TYPES,
-    "text for both": TEXT_INPUT_TYPE,
-    "don't send": NO_INPUT_TYPE,
+INPUT_TYPES = {  # short enough for the sidebar; the help says what is sent
+    "Query and document": ROLE_INPUT_TYPES,
+    "Same for all texts": TEXT_INPUT_TYPE,
+    "Not sent": NO_INPUT_TYPE,
 }
 NO_LABEL = "(none)"
+MODEL_LABEL = "Model or deployment"
 
 
 def options_form(connection: Connection) -> tuple[EmbeddingSpec, BatchPolicy]:
+    """The options in words; each help text names the API parameter it sets."""
     with st.sidebar.expander("Embedding options", icon=":material/tune:"):
         listed = resources.get_model_choices(connection)
         choices = list(listed.embeddings)
         preferred = default_model(connection, choices)
+        model_help = "The embeddings model or deployment, sent as `model`."
         if len(choices) <= 1 and connection.kind.value in FREE_TEXT_MODEL_KINDS:
-            model = st.text_input("Model / deployment", value=preferred or "", key=keys.MODEL, placeholder="model name") or None
+            typed = st.text_input(MODEL_LABEL, value=preferred or "", key=keys.MODEL, placeholder="model name", help=model_help)
+            model = typed or None
         elif choices:
-            model = st.selectbox(
-                "Model / deployment", choices, index=choices.index(preferred) if preferred in choices else 0, key=keys.MODEL
-            )
+            index = choices.index(preferred) if preferred in choices else 0
+            model = st.selectbox(MODEL_LABEL, choices, index=index, key=keys.MODEL, help=model_help)
         else:
-            model = st.text_input("Model / deployment", key=keys.MODEL, placeholder="endpoint default") or None
-        dimensions = st.number_input("Dimensions", 1, 8192, value=None, step=64, key=keys.DIMENSIONS, placeholder="model default")
+            model = st.text_input(MODEL_LABEL, key=keys.MODEL, placeholder="endpoint default", help=model_help) or None
+        dimensions = st.number_input(
+            "Vector length",
+            1,
+            8192,
+            value=None,
+            step=64,
+            key=keys.DIMENSIONS,
+            placeholder="model default",
+            help="How many numbers per vector, sent as `dimensions`; empty = the model's own length.",
+        )
         truncate_locally = st.toggle(
-            "Truncate locally",
+            "Shorten vectors here",
             key=keys.TRUNCATE_LOCALLY,
-            help="For models that reject `dimensions`: cut full vectors here. Either way truncated vectors are re-normalised.",
+            help="For models that reject `dimensions`: full vectors are requested and cut here. "
+            "Either way shortened vectors are re-normalised.",
         )
         if listed.note:
             st.caption(listed.note)
         if resources.get_backend(connection).features().embeddings_input_type:
-            input_type = st.selectbox("input_type", list(INPUT_TYPES), key=keys.INPUT_TYPE)
+            input_type = st.radio(
+                "Text roles",
+                list(INPUT_TYPES),
+                key=keys.INPUT_TYPE,
+                help="Sent as `input_type`: `query` for the search box and `document` for the texts, "
+                "`text` for both, or nothing (for models that reject it).",
+            )
         else:
-            input_type = "don't send"
+            input_type = "Not sent"
         encoding = st.radio(
-            "Encoding",
+            "Transfer format",
             ["base64", "float"],
             horizontal=True,
             key=keys.ENCODING,
-            help="base64 is smaller on the wire and much cheaper to decode; some servers only speak float.",
+            help="Sent as `encoding_format`: base64 is smaller on the wire and much cheaper to decode; "
+            "some servers only speak float.",
         )
         left, right = st.columns(2)
         batch_size = left.number_input(
-            "Batch size",
+            "Texts per request",
             1,
             2048,
             value=64,
             key=keys.BATCH_SIZE,
-            help="Texts per request; a batch the endpoint rejects as too large is split.",
+            help="How many texts go in one request's `input` (the batch size); a batch the endpoint rejects "
+            "as too large is split.",
         )
         concurrency = right.number_input(
-            "In flight", 1, 16, value=4, key=keys.CONCURRENCY, help="Requests sent at the same time."
+            "Requests at once",
+            1,
+            16,
+            value=4,
+            key=keys.CONCURRENCY,
+            help="Requests in flight at the same time (the concurrency).",
         )
     spec = EmbeddingSpec(
         model=model,
@@ -142,9 +172,14 @@ def _from_chat(explorer: EmbeddingExplorer) -> TextSet | None:
         return None
 
 
+def clear_results() -> None:
+    """Another source means other texts: the map, search and exports of the old ones go away."""
+    st.session_state.pop(keys.CORPUS, None)
+
+
 def text_source(explorer: EmbeddingExplorer) -> TextSet | None:
     """The texts to embed from the chosen source, with a line saying what was dropped or cut."""
-    source = st.radio("Texts from", [PASTE, UPLOAD, CHAT], horizontal=True, key=keys.SOURCE)
+    source = st.radio("Texts from", [PASTE, UPLOAD, CHAT], horizontal=True, key=keys.SOURCE, on_change=clear_results)
     if source == PASTE:
         text_set = from_pasted(st.text_area("Texts, one per line", SAMPLE_TEXTS, height=200, key=keys.PASTE))
     elif source == UPLOAD:

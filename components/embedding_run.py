@@ -43,8 +43,10 @@ def embed_with_progress(
 ) -> EmbeddingOutcome:
     st.session_state[keys.CORPUS] = (text_set, spec)
     st.session_state[keys.RUNNING] = (text_set, spec)
-    bar = st.progress(0.0, text="Looking up the cache…")
-    st.button("Cancel", key=keys.CANCEL, help="Stops the job; every finished batch is kept.")
+    live = st.empty()  # the progress bar and Cancel: only while the job runs
+    with live.container():
+        bar = st.progress(0.0, text="Looking up the cache…")
+        st.button("Cancel", key=keys.CANCEL, help="Stops the job; every finished batch is kept.")
     last_update = 0.0
 
     def on_progress(progress: JobProgress) -> None:
@@ -56,7 +58,7 @@ def embed_with_progress(
 
     outcome = explorer.embed(text_set.texts, spec, policy=policy, on_progress=on_progress)
     st.session_state.pop(keys.RUNNING, None)
-    bar.progress(outcome.progress.fraction, text=outcome.progress.describe())
+    live.empty()  # a finished run leaves its summary, not a full bar and a Cancel button that do nothing
     report_outcome(outcome)
     return outcome
 

@@ -39,7 +39,6 @@ QUERY = "emb_query"
 TOP_K = "emb_top_k"
 COMPARE_FIRST = "emb_compare_first"
 COMPARE_SECOND = "emb_compare_second"
-EXPORT = "emb_export"
 
 
 class _SessionsAtFirstUse:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from portal.cluster_labels import cluster_labels
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec, fingerprint
 from portal.embedding_export import points_table, similarity_table, to_csv_bytes
 from portal.embedding_jobs import EmbeddingOutcome
@@ -32,6 +33,7 @@ from . import embedding_state as keys
 from .figures import scatter_figure, similarity_heatmap
 
 EXPORT_NEIGHBOURS = 5
+MAX_CLUSTERS = 20
 
 
 @st.cache_data(show_spinner="Projecting…", max_entries=16)
@@ -44,16 +46,16 @@ def _clusters(corpus_id: str, k: int, _vectors: np.ndarray) -> np.ndarray:
     return kmeans_clusters(_vectors, k)
 
 
-@st.cache_data(show_spinner="Finding every text's nearest neighbours…", max_entries=4)
-def _neighbours(corpus_id: str, k: int, _vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return nearest_neighbours(_vectors, k)
+@st.cache_data(show_spinner="Naming the clusters…", max_entries=16)
+def _cluster_names(corpus_id: str, k: int, _texts: list[str], _clusters: np.ndarray) -> dict[str, str]:
+    return {f"cluster {cluster}": label for cluster, label in cluster_labels(_texts, _clusters).items()}
 
 
 def _search(
     explorer: EmbeddingExplorer, spec: EmbeddingSpec, vectors: np.ndarray, texts: list[str], labels: list[str] | None
 ) -> dict[int, float]:
     left, right = st.columns([4, 1])
-    query = left.text_input("Search (nearest neighbours of a query)", key=keys.QUERY, placeholder="a man eats")
+    query = left.text_input("Search (nearest neighbours of a query)", key=keys.QUERY, placeholder="football game result")
     k = int(right.number_input("Top k", 1, 100, value=5, key=keys.TOP_K))
     if not query.strip():
         return {}
@@ -78,22 +80,38 @@ def _map(
     vectors: np.ndarray,
     texts: list[str],
     labels: list[str] | None,
-    clusters: np.ndarray,
     highlight: dict[int, float],
-) -> Projection:
+) -> tuple[Projection, np.ndarray]:
+    """The map with its controls in one row above it, the cluster count among them; returns the
+    projection and the k-means clusters (the heatmap and the exports use them too)."""
     methods = list(available_methods())
     colour_choices = (["label"] if labels is not None else []) + ["cluster"]
-    one, two, three = st.columns(3)
+    one, two, three, four = st.columns([3, 2, 3, 3])
     method = one.selectbox("Projection", methods, index=methods.index(PCA), key=keys.PROJECTION)
     dims = 3 if two.radio("View", ["2D", "3D"], horizontal=True, key=keys.PROJECTION_DIMS) == "3D" else 2
     colour_by = three.selectbox("Colour by", colour_choices, key=keys.COLOUR_BY)
+    k = int(
+        four.number_input(
+            "Clusters",
+            1,
+            min(MAX_CLUSTERS, len(texts)),
+            value=min(suggested_cluster_count(len(texts)), MAX_CLUSTERS),
+            key=keys.CLUSTERS,
+            help="How many groups k-means finds; they colour the map and order the heatmap.",
+        )
+    )
+    clusters = _clusters(corpus_id, k, vectors)
     projection = _projection(corpus_id, method, dims, vectors)
     position = {int(row): i for i, row in enumerate(projection.indices)}
-    groups = labels if colour_by == "label" and labels is not None else [f"cluster {c}" for c in clusters]
+    by_label = colour_by == "label" and labels is not None
+    groups = labels if by_label else [f"cluster {c}" for c in clusters]
+    names = None if by_label else _cluster_names(corpus_id, k, texts, clusters)
     shown_texts = [texts[row] for row in projection.indices]
     shown_groups = [groups[row] for row in projection.indices]
     shown_highlight = {position[row]: score for row, score in highlight.items() if row in position}
-    figure = scatter_figure(projection.coords, shown_texts, shown_groups, colour_title=colour_by, highlight=shown_highlight)
+    figure = scatter_figure(
+        projection.coords, shown_texts, shown_groups, colour_title=colour_by, highlight=shown_highlight, group_labels=names
+    )
     st.plotly_chart(figure, width="stretch", key="emb_scatter")
     note = projection.note()
     if method == TSNE and projection.sampled:
@@ -101,7 +119,7 @@ def _map(
     if len(shown_highlight) < len(highlight):
         note += f" {len(highlight) - len(shown_highlight)} query neighbours are outside the sample."
     st.caption(note)
-    return projection
+    return projection, clusters
 
 
 def _heatmap(vectors: np.ndarray, texts: list[str], clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +149,6 @@ def _compare(explorer: EmbeddingExplorer, spec: EmbeddingSpec) -> None:
 
 
 def _export(
-    corpus_id: str,
     vectors: np.ndarray,
     texts: list[str],
     labels: list[str] | None,
@@ -139,23 +156,32 @@ def _export(
     projection: Projection,
     heatmap: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    if not st.toggle(
-        "Prepare CSV exports",
-        key=keys.EXPORT,
-        help=f"Texts, coordinates, cluster and {EXPORT_NEIGHBOURS} nearest neighbours each.",
-    ):
-        return
-    neighbour_rows, neighbour_scores = _neighbours(corpus_id, EXPORT_NEIGHBOURS, vectors)
-    table = points_table(texts, labels, clusters, projection, neighbour_rows, neighbour_scores)
+    """Both downloads, ready at once: each file is built when its button is pressed (Streamlit calls
+    `data` then, on its own thread), so a large corpus costs nothing until someone downloads it."""
+
+    def points_csv() -> bytes:
+        neighbour_rows, neighbour_scores = nearest_neighbours(vectors, EXPORT_NEIGHBOURS)
+        return to_csv_bytes(points_table(texts, labels, clusters, projection, neighbour_rows, neighbour_scores))
+
     rows, matrix = heatmap
     left, right = st.columns(2)
-    left.download_button("Points CSV", to_csv_bytes(table), "embeddings_points.csv", "text/csv", icon=":material/download:")
+    left.download_button(
+        "Points CSV",
+        points_csv,
+        "embeddings_points.csv",
+        "text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        help=f"Texts, coordinates, cluster and {EXPORT_NEIGHBOURS} nearest neighbours each.",
+    )
     right.download_button(
         f"Similarity matrix CSV ({len(rows):,} texts)",
-        to_csv_bytes(similarity_table([texts[i] for i in rows], matrix), index=True),
+        lambda: to_csv_bytes(similarity_table([texts[i] for i in rows], matrix), index=True),
         "similarity_matrix.csv",
         "text/csv",
         icon=":material/download:",
+        on_click="ignore",
+        help="The heatmap's cosine similarities.",
     )
 
 
@@ -171,18 +197,12 @@ def render(explorer: EmbeddingExplorer, text_set: TextSet, spec: EmbeddingSpec, 
         st.info("Embed at least two texts to see the map.")
         return
     corpus_id = f"{fingerprint(text_set.texts, spec)}:{len(rows)}"
-    k = int(
-        st.sidebar.slider(
-            "k-means clusters", 1, min(20, len(texts)), value=suggested_cluster_count(len(texts)), key=keys.CLUSTERS
-        )
-    )
-    clusters = _clusters(corpus_id, k, vectors)
     st.subheader("Search and map")
     highlight = _search(explorer, spec, vectors, texts, labels)
-    projection = _map(corpus_id, vectors, texts, labels, clusters, highlight)
+    projection, clusters = _map(corpus_id, vectors, texts, labels, highlight)
     st.subheader("Similarity heatmap")
     heatmap = _heatmap(vectors, texts, clusters)
     st.subheader("Compare two texts")
     _compare(explorer, spec)
     st.subheader("Export")
-    _export(corpus_id, vectors, texts, labels, clusters, projection, heatmap)
+    _export(vectors, texts, labels, clusters, projection, heatmap)

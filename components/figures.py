@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
+import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 
 from portal.probes import LatencySample
@@ -30,6 +33,17 @@ MAX_COLOUR_GROUPS = 20  # more distinct labels than this are folded into "other"
 HOVER_CHARS = 240
 HOVER_LINE = 70
 OTHER_GROUP = "other"
+POINT_SIZE, LARGE_SET_POINT_SIZE, POINT_SIZE_3D = 10, 6, 5  # px; the large-set size from 2,000 points
+POINT_OPACITY = 0.9
+OTHER_COLOUR = "#9e9e9e"
+HEATMAP_ROW_LABEL_CHARS = 28  # the y axis names rows "n: start of the text"; the x axis only numbers them
+
+
+def group_palette(count: int) -> list[str]:
+    """Distinct colours for `count` groups: plotly's 10 up to 10, then Dark24's 24 (never repeating
+    a colour among the at most MAX_COLOUR_GROUPS groups plus "other")."""
+    palette = plotly.colors.qualitative.Plotly if count <= 10 else plotly.colors.qualitative.Dark24
+    return [palette[index % len(palette)] for index in range(count)]
 
 
 def hover_text(text: str, limit: int = HOVER_CHARS, line: int = HOVER_LINE) -> str:
@@ -63,6 +77,7 @@ def scatter_figure(
     *,
     colour_title: str = "cluster",
     highlight: dict[int, float] | None = None,
+    group_labels: dict[str, str] | None = None,
     title: str | None = None,
     webgl_min_points: int = WEBGL_MIN_POINTS,
 ) -> go.Figure:
@@ -70,21 +85,29 @@ def scatter_figure(
 
     `coords` is (n, 2) or (n, 3); `texts` and `groups` align with it. `highlight` maps a row of
     `coords` to a score (e.g. a query's nearest neighbours), drawn as a separate ringed trace.
+    `group_labels` (e.g. a cluster's distinctive words) are written on the map at the median of
+    their group's points.
     """
     three_d = coords.shape[1] == 3
     webgl = not three_d and len(coords) >= webgl_min_points
     figure = go.Figure()
     grouped = colour_groups([str(g) for g in groups])
     order = sorted(set(grouped), key=lambda g: (g == OTHER_GROUP, _natural_key(g)))
+    named = [g for g in order if g != OTHER_GROUP]
+    colours = dict(zip(named, group_palette(len(named))), **{OTHER_GROUP: OTHER_COLOUR})
+    size = POINT_SIZE_3D if three_d else (POINT_SIZE if len(coords) < 2_000 else LARGE_SET_POINT_SIZE)
     for group in order:
         rows = [i for i, g in enumerate(grouped) if g == group]
         hover = [hover_text(texts[i]) for i in rows]
         common = dict(name=str(group), mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
+        # A thin white outline keeps touching points apart and pale colours visible on the white plot.
+        outline = dict(width=0.5 if three_d else 1, color="white")
+        marker = dict(size=size, opacity=POINT_OPACITY, color=colours[group], line=outline)
         if three_d:
-            figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], marker=dict(size=3, opacity=0.8), **common))
+            figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], marker=marker, **common))
         else:
             trace = go.Scattergl if webgl else go.Scatter
-            figure.add_trace(trace(x=coords[rows, 0], y=coords[rows, 1], marker=dict(size=6 if len(coords) < 2_000 else 4, opacity=0.8), **common))
+            figure.add_trace(trace(x=coords[rows, 0], y=coords[rows, 1], marker=marker, **common))
     if highlight:
         rows = list(highlight)
         hover = [f"score {highlight[i]:.3f}<br>{hover_text(texts[i])}" for i in rows]
@@ -94,6 +117,18 @@ def scatter_figure(
             figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], **common))
         else:
             figure.add_trace((go.Scattergl if webgl else go.Scatter)(x=coords[rows, 0], y=coords[rows, 1], **common))
+    notes = []
+    for group, label in (group_labels or {}).items():
+        rows = [i for i, g in enumerate(grouped) if g == group]
+        if label and rows:
+            centre = np.median(coords[rows], axis=0)
+            font = dict(size=12, color="#222")
+            note = dict(text=html.escape(label), showarrow=False, bgcolor="rgba(255,255,255,0.8)", font=font)
+            notes.append(dict(x=centre[0], y=centre[1], **({"z": centre[2]} if three_d else {}), **note))
+    if three_d:
+        figure.update_layout(scene=dict(annotations=notes))
+    else:
+        figure.update_layout(annotations=notes)
     figure.update_layout(
         title=title,
         legend_title_text=colour_title,
@@ -111,9 +146,11 @@ def _natural_key(value: str) -> tuple:
 def similarity_heatmap(matrix, names: Sequence[str], *, title: str | None = None) -> go.Figure:
     """Cosine similarities of (at most a few hundred) texts, in the order given (e.g. by cluster).
 
-    Axis labels are "row: start of the text" so duplicates stay distinct; the hover shows both.
+    Rows are named "row: start of the text" (so duplicates stay distinct), columns only by their
+    number, upright: long rotated labels would take a third of the figure. The hover names both.
     """
-    labels = [f"{i + 1}: {name[:40]}" for i, name in enumerate(names)]
+    names = [str(name) for name in names]
+    labels = [f"{i + 1}: {_short(name, HEATMAP_ROW_LABEL_CHARS)}" for i, name in enumerate(names)]
     low = float(min(0.0, matrix.min())) if matrix.size else 0.0
     figure = go.Figure(
         go.Heatmap(
@@ -127,11 +164,24 @@ def similarity_heatmap(matrix, names: Sequence[str], *, title: str | None = None
             hovertemplate="%{y}<br>%{x}<br>cosine %{z:.3f}<extra></extra>",
         )
     )
+    shown = len(labels) <= 40
     figure.update_layout(
         title=title,
-        height=min(900, max(420, 200 + 24 * len(labels))) if len(labels) <= 40 else 720,
+        height=min(900, max(420, 200 + 24 * len(labels))) if shown else 720,
         margin=dict(t=40 if title else 10, b=10, l=10, r=10),
-        yaxis=dict(autorange="reversed", showticklabels=len(labels) <= 40),
-        xaxis=dict(showticklabels=len(labels) <= 40),
+        yaxis=dict(autorange="reversed", showticklabels=shown),
+        xaxis=dict(
+            showticklabels=shown,
+            tickmode="array",
+            tickvals=labels,
+            ticktext=[str(i + 1) for i in range(len(labels))],
+            tickangle=0,
+            side="top",
+        ),
     )
     return figure
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--words-per-second", type=float, default=DEFAULT_WORDS_PER_SECOND, help="streaming pace; 0 = as fast as possible")
     parser.add_argument("--max-embedding-inputs", type=int, default=2048)
     parser.add_argument(
+        "--embedding-latency-ms", type=float, default=0.0, help="wait this long before answering each embeddings request"
+    )
+    parser.add_argument(
         "--strict-models", action="store_true", help="on the OpenAI v1 routes, answer unknown model names with 404 model_not_found"
     )
     args = parser.parse_args(argv)
@@ -28,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
         words_per_second=args.words_per_second,
         max_embedding_inputs=args.max_embedding_inputs,
         strict_models=args.strict_models,
+        embedding_latency_ms=args.embedding_latency_ms,
     )
     base = f"http://{args.host}:{args.port}"
     print("Local Azure AI Model Inference and OpenAI v1 server")

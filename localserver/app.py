@@ -200,6 +200,8 @@ async def handle_embeddings(request: Request, state: ServerState, style: str, pa
         if tokens > config.max_input_tokens:
             raise errors.context_length_exceeded(config.max_input_tokens, tokens)
     dimensions = dimensions_for(entry, parsed.dimensions)
+    if config.embedding_latency_ms > 0:
+        await asyncio.sleep(config.embedding_latency_ms / 1000)
     vectors = await asyncio.to_thread(embed_texts_with, entry.name, texts, dimensions)
     return JSONResponse(embeddings_response(vectors, entry.name, parsed.encoding_format or "float", sum(token_counts)))
 

@@ -262,6 +262,8 @@ async def handle_embeddings(request: Request, state: ServerState, style: str, pa
         if tokens > config.max_input_tokens:
             raise context_length_exceeded(config.max_input_tokens, tokens)
     dimensions = dimensions_for(entry, parsed.dimensions)
+    if config.embedding_latency_ms > 0:
+        await asyncio.sleep(config.embedding_latency_ms / 1000)
     vectors = await asyncio.to_thread(embed_texts_with, entry.name, texts, dimensions)
     encoding = parsed.encoding_format or "float"
     prompt_tokens = sum(token_counts)

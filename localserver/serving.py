@@ -60,6 +60,10 @@ class ServerConfig:
     # requests answer 429 with `retry-after-ms` and `Retry-After` (seconds, rounded up), as Azure does.
     embedding_rate_limit_first: int = 0
     embedding_retry_after_ms: int = 200
+    # Added to every embeddings request before it is answered (an asyncio sleep, no CPU): the network
+    # and queueing time a real endpoint adds, so that a benchmark on a small machine measures
+    # concurrency rather than how its cores are shared (bench 5 uses 150 ms).
+    embedding_latency_ms: float = 0.0
     # On the OpenAI v1 routes, any chat or embeddings model name is answered by a local model (the
     # openai package's own examples name models such as gpt-4o-2024-08-06); strict: unknown names 404.
     strict_models: bool = False

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from components import embedding_inputs, embedding_run, embedding_views, resources
+from components import embedding_inputs, embedding_notice, embedding_run, embedding_views, resources
 from components import embedding_state as keys
 from components.database_notice import show_unreachable
 from components.router_guard import require_router
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.embedding_jobs import BatchPolicy
 from portal.inference import InferenceError
+from portal.settings import Connection
 from portal.text_inputs import TextSet
 from storage.errors import DatabaseUnavailable
 
@@ -30,7 +31,7 @@ def main() -> None:
     try:
         with notices:
             embedding_run.report_interrupted(explorer)
-        explore(explorer, text_set, spec, policy)
+        explore(explorer, connection, text_set, spec, policy)
     except DatabaseUnavailable as exc:
         show_unreachable(
             exc,
@@ -40,8 +41,14 @@ def main() -> None:
         )
 
 
-def explore(explorer: EmbeddingExplorer, text_set: TextSet | None, spec: EmbeddingSpec, policy: BatchPolicy) -> None:
-    if st.button("Embed", type="primary", disabled=text_set is None, icon=":material/scatter_plot:"):
+def explore(
+    explorer: EmbeddingExplorer, connection: Connection, text_set: TextSet | None, spec: EmbeddingSpec, policy: BatchPolicy
+) -> None:
+    clicked = st.button("Embed", type="primary", disabled=text_set is None, icon=":material/scatter_plot:")
+    shown = st.session_state.get(keys.CORPUS)
+    # Above the results: what the offline demo's lexical model can and cannot tell (for the model shown).
+    embedding_notice.show_lexical_notice(connection, spec.model if clicked or shown is None else shown[1].model)
+    if clicked:
         embedding_run.embed_with_progress(explorer, text_set, spec, policy)
 
     corpus = st.session_state.get(keys.CORPUS)

@@ -32,6 +32,7 @@ ENCODINGS = ("float", "base64")
 ROLE_INPUT_TYPES, TEXT_INPUT_TYPE, NO_INPUT_TYPE = "query/document", "text", "none"
 INPUT_TYPE_CHOICES = (ROLE_INPUT_TYPES, TEXT_INPUT_TYPE, NO_INPUT_TYPE)  # "none": for models that reject input_type
 SEMANTIC_OFFLINE_MODEL = "all-MiniLM-L6-v2"  # served by the local server when the optional extra is installed
+LEXICAL_OFFLINE_MODEL = "local-embed"  # the local server's hashed words and letter trigrams: no meaning
 
 
 def model_choices(connection: Connection) -> tuple[str, ...]:
@@ -46,6 +47,16 @@ def default_model(connection: Connection, choices: Sequence[str] | None = None) 
     if connection.offline and SEMANTIC_OFFLINE_MODEL in (*choices, *connection.embeddings_models):
         return SEMANTIC_OFFLINE_MODEL
     return connection.embeddings_model or (choices[0] if choices else None)
+
+
+def lexical_offline(connection: Connection, model: str | None) -> bool:
+    """Whether the offline demo embeds with `local-embed`, which matches words, not meaning."""
+    return connection.offline and (model or connection.embeddings_model) == LEXICAL_OFFLINE_MODEL
+
+
+def semantic_offline_offered(connection: Connection) -> bool:
+    """Whether the offline demo serves the semantic model (the optional extra is installed)."""
+    return connection.offline and SEMANTIC_OFFLINE_MODEL in connection.embeddings_models
 
 
 def fingerprint(texts: Sequence[str], spec: EmbeddingSpec) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
 import numpy as np
 import pytest
@@ -282,3 +283,15 @@ def test_progress_reports_counts_and_time_left(start_server, explorer_for):
     assert middle.eta_seconds is not None and middle.eta_seconds >= 0
     assert "of 40 texts" in middle.describe()
     assert embeddings_requests(server) == 4
+
+
+def test_the_server_can_add_a_latency_to_each_embeddings_request(start_server, explorer_for):
+    # Benchmark 5 uses this so that batches in flight overlap a real endpoint's round trip.
+    server = start_server(embedding_latency_ms=300)
+    explorer = explorer_for(server)
+    started = time.perf_counter()
+
+    outcome = explorer.embed(topic_texts(8), LEXICAL, policy=BatchPolicy(batch_size=4, concurrency=1))
+
+    assert outcome.status == JobStatus.COMPLETE and embeddings_requests(server) == 2
+    assert time.perf_counter() - started >= 2 * 0.3  # one after another: two waits

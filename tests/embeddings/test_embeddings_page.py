@@ -8,6 +8,7 @@ caches are cleared around each test (they outlive an AppTest, streamlit#9139).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +18,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from components import embedding_state as keys
-from components.embedding_inputs import SAMPLE_TEXTS
+from components.embedding_inputs import PARAPHRASE, SAMPLE_TEXTS, WORD_ORDER
 from localserver import RunningServer
-from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
+from portal.embedding_explorer import LEXICAL_OFFLINE_MODEL, SEMANTIC_OFFLINE_MODEL, EmbeddingExplorer, EmbeddingSpec
 from portal.inference.azure_backend import AzureInferenceBackend
 from portal.settings import load_settings
 from portal.text_inputs import from_pasted
@@ -30,6 +31,8 @@ from tests.embeddings.support import embeddings_requests, inputs_sent, plotly_ar
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "embeddings.py")
 TEXTS = SAMPLE_TEXTS.split("\n")  # the page's own sample, as a new user first sees it
+N = len(TEXTS)
+LEXICAL_HEADLINE = "matches words, not meaning"
 
 
 def _clear_caches() -> None:
@@ -50,6 +53,21 @@ def server(start_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     _clear_caches()
     yield server
     from components import resources  # late: only the page tests need the Streamlit side
+
+    resources._database(default_database_url(tmp_path)).kw["bind"].dispose()
+    _clear_caches()
+
+
+@pytest.fixture
+def offline_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The offline demo as `python3 dev.py app` starts it: nothing configured, the bundled server."""
+    for name in ("DATABASE_URL", "AZURE_INFERENCE_ENDPOINT", "AZURE_INFERENCE_CREDENTIAL", "AZURE_INFERENCE_EMBEDDINGS_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PORTAL_OFFLINE_DEMO", "always")
+    _clear_caches()
+    yield
+    from components import resources
 
     resources._database(default_database_url(tmp_path)).kw["bind"].dispose()
     _clear_caches()
@@ -80,15 +98,16 @@ def _scatter_points(figure: dict) -> list[str]:
 def test_pasted_texts_are_embedded_and_shown_on_a_scatter_and_a_heatmap(server):
     at = _embed(_app())
 
-    assert at.success[0].value.startswith("Embedded 10 texts (10 embedded, 0 from the cache")
-    assert inputs_sent(server) == 10
+    assert at.success[0].value.startswith(f"Embedded {N} texts ({N} embedded, 0 from the cache")
+    assert inputs_sent(server) == N
     scatter, heatmap = _figures(at)
     assert sorted(_scatter_points(scatter)) == sorted(TEXTS)
     assert {trace["type"] for trace in scatter["data"]} == {"scatter"}
     assert all(trace["name"].startswith("cluster ") for trace in scatter["data"])
     matrix = plotly_array(heatmap["data"][0]["z"])
-    assert matrix.shape == (10, 10) and np.allclose(np.diag(matrix), 1.0, atol=1e-5)
-    assert "Cosine similarity of all 10 texts, ordered by k-means cluster." in [c.value for c in at.caption]
+    assert matrix.shape == (N, N) and np.allclose(np.diag(matrix), 1.0, atol=1e-5)
+    assert f"Cosine similarity of all {N} texts, ordered by k-means cluster." in [c.value for c in at.caption]
+    assert not [i for i in at.info if LEXICAL_HEADLINE in i.value]  # a configured endpoint, not the offline demo
 
 
 def test_a_query_lists_ranked_neighbours_and_highlights_them_on_the_scatter(server):
@@ -112,7 +131,7 @@ def test_a_second_identical_run_makes_no_embeddings_request(server):
     again = _embed(_app())  # a new session over the same database
 
     assert embeddings_requests(server) == after_first == 1
-    assert "0 embedded, 10 from the cache; 0 requests" in again.success[0].value
+    assert f"0 embedded, {N} from the cache; 0 requests" in again.success[0].value
     assert sorted(_scatter_points(_figures(again)[0])) == sorted(TEXTS)
 
 
@@ -133,11 +152,11 @@ def test_an_interrupted_run_says_how_many_texts_were_kept(server, tmp_path):
 
     at.run()
 
-    assert "interrupted: 4 of 10 texts were embedded and kept" in at.warning[0].value
-    assert "6 of 10 texts have no vector yet" in at.info[0].value
+    assert f"interrupted: 4 of {N} texts were embedded and kept" in at.warning[0].value
+    assert f"{N - 4} of {N} texts have no vector yet" in at.info[0].value
     assert len(_scatter_points(_figures(at)[0])) == 4
     _embed(at)
-    assert inputs_sent(server) == 4 + 6  # the resumed run sent only the missing six
+    assert inputs_sent(server) == 4 + (N - 4)  # the resumed run sent only the missing ones
 
 
 def test_chat_history_texts_are_coloured_by_conversation(server, tmp_path):
@@ -164,7 +183,7 @@ def test_chat_history_texts_are_coloured_by_conversation(server, tmp_path):
     assert inputs_sent(server) == 4
 
 
-def test_compare_two_texts_and_prepare_the_exports(server):
+def test_compare_two_texts(server):
     at = _embed(_app())
 
     at.text_input(key=keys.COMPARE_FIRST).input("The cat sits outside.")
@@ -172,6 +191,98 @@ def test_compare_two_texts_and_prepare_the_exports(server):
     at.button(key="FormSubmitter:emb_compare_form-Compare").click().run()
     assert 0.3 < float(at.metric[0].value) < 1.0
 
-    at.toggle(key=keys.EXPORT).set_value(True).run()
+
+def test_both_exports_are_there_as_soon_as_a_run_finishes(server):
+    at = _embed(_app())
+
     labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Points CSV", "Similarity matrix CSV (10 texts)"]
+    assert labels == ["Points CSV", f"Similarity matrix CSV ({N} texts)"]
+    assert not at.main.toggle  # nothing to switch on first
+
+
+def test_a_finished_run_leaves_its_summary_and_no_live_controls(server):
+    at = _embed(_app())
+
+    assert at.success[0].value.startswith(f"Embedded {N} texts")
+    assert not at.get("progress")
+    assert "Cancel" not in [button.label for button in at.button]
+
+
+def test_options_are_named_in_words_with_the_api_name_in_the_help(server):
+    at = _app()
+    sidebar = {node.key: node for node in at.sidebar if getattr(node, "key", None)}
+    options = {
+        "model": sidebar[keys.MODEL],
+        "dimensions": sidebar[keys.DIMENSIONS],
+        "input_type": sidebar[keys.INPUT_TYPE],
+        "encoding_format": sidebar[keys.ENCODING],
+        "input": sidebar[keys.BATCH_SIZE],
+    }
+
+    for api_name, widget in options.items():
+        assert f"`{api_name}`" in widget.help, (api_name, widget.help)
+        assert "_" not in widget.label and "/" not in widget.label and widget.label.lower() != api_name, widget.label
+    assert [label for label in options["input_type"].options] == ["Query and document", "Same for all texts", "Not sent"]
+    assert all(len(label) <= 20 for label in options["input_type"].options)  # never cut off in the sidebar
+
+
+def test_the_cluster_count_sits_next_to_the_map_and_recolours_it(server):
+    at = _embed(_app())
+    assert not [node for node in at.sidebar if getattr(node, "key", None) == keys.CLUSTERS]
+    nodes = list(at.main)
+    position = {getattr(node, "key", None) or node.type: index for index, node in reversed(list(enumerate(nodes)))}
+    # In the row of map controls: after the search box, before the map (the first chart).
+    assert position[keys.QUERY] < position[keys.CLUSTERS] < position["emb_scatter"]
+    assert [node.label for node in nodes if node.type == "number_input" and node.key == keys.CLUSTERS] == ["Clusters"]
+
+    at.number_input(key=keys.CLUSTERS).set_value(3).run()
+
+    scatter = _figures(at)[0]
+    assert {trace["name"] for trace in scatter["data"]} == {"cluster 0", "cluster 1", "cluster 2"}
+    words = {word for text in TEXTS for word in re.findall(r"[a-z]+", text.lower())}
+    notes = [note["text"] for note in scatter["layout"]["annotations"]]
+    assert len(notes) == 3 and all(set(note.split(", ")) <= words for note in notes)  # each cluster named by its words
+
+
+def test_switching_the_text_source_clears_the_old_results(server):
+    at = _embed(_app())
+    assert len(_figures(at)) == 2
+
+    at.radio(key=keys.SOURCE).set_value("Upload CSV or TXT").run()
+
+    assert not _figures(at) and not at.get("download_button")
+    assert "Choose texts and press **Embed** to see them on a map." in [i.value for i in at.info]
+    at.radio(key=keys.SOURCE).set_value("Paste lines").run()
+    assert not _figures(at)  # back to the same texts: still nothing until Embed
+
+
+def _choose_model(at: AppTest, model: str) -> None:
+    """The model widget is a list when the endpoint offers several (the extra adds MiniLM), else free text."""
+    widget = next(node for node in at.sidebar if getattr(node, "key", None) == keys.MODEL)
+    widget.set_value(model) if widget.type == "selectbox" else widget.input(model)
+    at.run()
+
+
+def test_the_offline_demo_says_local_embed_matches_words_above_the_results(offline_demo):
+    at = _app()
+    _choose_model(at, LEXICAL_OFFLINE_MODEL)
+
+    _embed(at)
+
+    notices = [i.value for i in at.info if LEXICAL_HEADLINE in i.value]
+    assert len(notices) == 1
+    assert "`python3 dev.py extra`" in notices[0] and SEMANTIC_OFFLINE_MODEL in notices[0]
+    assert all(text in notices[0] for text in (*PARAPHRASE, *WORD_ORDER))  # the sample's own pairs
+    nodes = list(at.main)
+    notice = next(i for i, node in enumerate(nodes) if node.type == "info" and LEXICAL_HEADLINE in str(node.value))
+    first_result = next(i for i, node in enumerate(nodes) if node.type == "success")
+    assert notice < first_result < next(i for i, node in enumerate(nodes) if getattr(node, "key", None) == "emb_scatter")
+
+
+def test_the_sample_pairs_show_what_a_lexical_model_gets_wrong(start_server, explorer_for):
+    explorer = explorer_for(start_server())
+    spec = EmbeddingSpec(model=LEXICAL_OFFLINE_MODEL)
+
+    assert explorer.compare(*WORD_ORDER, spec) == pytest.approx(1.0, abs=1e-5)  # opposite meanings, same words
+    assert explorer.compare(*PARAPHRASE, spec) < 0.2  # the same meaning, no word in common
+    assert set(TEXTS) >= {*PARAPHRASE, *WORD_ORDER}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.figures import OTHER_GROUP, colour_groups, hover_text, scatter_figure, similarity_heatmap
+from components.figures import (
+    HEATMAP_ROW_LABEL_CHARS,
+    OTHER_GROUP,
+    colour_groups,
+    hover_text,
+    scatter_figure,
+    similarity_heatmap,
+)
 
 
 def test_small_2d_scatter_uses_svg_one_trace_per_group_with_text_on_hover():
@@ -66,3 +73,42 @@ def test_heatmap_holds_the_matrix_in_the_given_order():
     assert np.array_equal(np.asarray(heatmap.z), matrix)
     assert list(heatmap.x) == ["1: same", "2: same"]  # duplicates stay distinct
     assert heatmap.zmax == 1.0
+
+
+def test_heatmap_labels_stay_short_and_upright():
+    names = [f"a rather long sentence number {i} that goes on and on about nothing" for i in range(30)]
+
+    figure = similarity_heatmap(np.eye(30), names)
+
+    assert list(figure.layout.xaxis.ticktext) == [str(i) for i in range(1, 31)]  # columns: only their number
+    assert figure.layout.xaxis.tickangle == 0
+    assert max(len(label) for label in figure.data[0].y) <= len("30: ") + HEATMAP_ROW_LABEL_CHARS
+    assert figure.data[0].y[0].startswith("1: a rather long")
+
+
+def test_points_are_large_and_opaque_enough_to_read():
+    coords = np.random.default_rng(1).normal(size=(50, 2)).astype(np.float32)
+
+    figure = scatter_figure(coords, [f"t{i}" for i in range(50)], [f"cluster {i % 3}" for i in range(50)])
+
+    for trace in figure.data:
+        assert trace.marker.size >= 8 and trace.marker.opacity >= 0.85
+
+
+def test_many_clusters_get_distinct_colours():
+    count = 18
+    coords = np.random.default_rng(2).normal(size=(count * 3, 2)).astype(np.float32)
+
+    figure = scatter_figure(coords, [f"t{i}" for i in range(count * 3)], [f"cluster {i % count}" for i in range(count * 3)])
+
+    colours = [trace.marker.color for trace in figure.data]
+    assert len(colours) == count and len(set(colours)) == count
+
+
+def test_group_labels_are_written_at_the_middle_of_their_group():
+    coords = np.array([[0, 0], [2, 2], [4, 0], [10, 10], [12, 12]], dtype=np.float32)
+    groups = ["cluster 0"] * 3 + ["cluster 1"] * 2
+
+    figure = scatter_figure(coords, list("abcde"), groups, group_labels={"cluster 0": "bread, <yeast>", "cluster 1": ""})
+
+    assert [(note.x, note.y, note.text) for note in figure.layout.annotations] == [(2, 0, "bread, &lt;yeast&gt;")]
