@@ -22,9 +22,9 @@ if auth.sign_in_required():  # [auth] in secrets.toml and nobody signed in: no p
     st.stop()
 
 pages = [
-    st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
-    st.Page("pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
-    st.Page("pages/model_info.py", title="Model info", icon=":material/info:"),
+    st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+    st.Page("app_pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
+    st.Page("app_pages/model_info.py", title="Model info", icon=":material/info:"),
 ]
 navigation = st.navigation(pages)
 notices.start_run()

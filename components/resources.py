@@ -10,6 +10,7 @@ import gc
 import hashlib
 import os
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -41,7 +42,14 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
-@st.cache_resource(show_spinner=False)
+def _stop_server(server: BackgroundServer) -> None:
+    try:
+        server.stop(timeout=1)
+    except RuntimeError:  # it never started: nothing to stop
+        pass
+
+
+@st.cache_resource(show_spinner=False, on_release=_stop_server)
 def _offline_server(words_per_second: float) -> BackgroundServer:
     """Bound at once, serving moments later: its imports and start overlap the first page's script."""
     from localserver.runner import start_in_background
@@ -79,6 +87,12 @@ def get_settings() -> AppSettings:
     return _settings(relevant, secrets_key)
 
 
+def offline_server() -> BackgroundServer | None:
+    """The bundled local server the offline demo talks to, or None when no connection uses it."""
+    settings = get_settings()
+    return _offline_server(settings.offline_words_per_second) if settings.needs_offline_server else None
+
+
 def current_connection() -> Connection:
     settings = get_settings()
     return settings.connection(st.session_state.get(state.CONNECTION))
@@ -89,7 +103,11 @@ def _secret_digest(secret: Secret) -> str:
     return hashlib.sha256(secret.reveal().encode()).hexdigest()
 
 
-@st.cache_resource(show_spinner=False, hash_funcs={Secret: _secret_digest})
+def _close_backend(backend: InferenceBackend) -> None:
+    backend.close()
+
+
+@st.cache_resource(show_spinner=False, hash_funcs={Secret: _secret_digest}, on_release=_close_backend)
 def _backend(connection: Connection, read_timeout_seconds: float) -> InferenceBackend:
     from portal.inference import make_backend
 
@@ -119,16 +137,28 @@ def refresh_model_choices() -> None:
     _model_choices.clear()
 
 
-@st.cache_resource(show_spinner=False)
-def _database(url: str):
+@dataclass(frozen=True)
+class _Database:
+    sessions: Any  # sqlalchemy.orm.sessionmaker (SQLAlchemy is imported late, see above)
+    upkeep: Any  # storage.maintenance's background upkeep, or None
+
+
+def _close_database(database: _Database) -> None:
+    if database.upkeep is not None:
+        database.upkeep.stop(timeout=1)
+    database.sessions.kw["bind"].dispose()
+
+
+@st.cache_resource(show_spinner=False, on_release=_close_database)
+def _database(url: str) -> _Database:
     from storage.engine import make_engine, make_sessionmaker
     from storage.maintenance import start_maintenance
     from storage.migrate import upgrade_to_head
 
     engine = make_engine(url)
     upgrade_to_head(engine)
-    start_maintenance(engine)  # SQLite: search-index merges and WAL checkpoints off the request path
-    return make_sessionmaker(engine)
+    upkeep = start_maintenance(engine)  # SQLite: search-index merges and WAL checkpoints off the request path
+    return _Database(make_sessionmaker(engine), upkeep)
 
 
 def get_sessionmaker():
@@ -136,7 +166,21 @@ def get_sessionmaker():
     from storage.engine import default_database_url
 
     settings = get_settings()
-    return _database(settings.database_url or default_database_url())
+    return _database(settings.database_url or default_database_url()).sessions
+
+
+def reset_resources() -> None:
+    """Release everything this module cached, for every session of the process: dispose the database
+    engines and stop their upkeep threads, close the SDK clients, stop the offline server, and forget
+    the settings and model lists, so that the next getter call builds them afresh from the current
+    environment and secrets.
+
+    Each getter's `on_release` does the releasing, so `st.cache_resource.clear()` releases the same
+    things. For tests and tools: in a running app it would cut the streams of every other session.
+    """
+    _model_choices.clear()
+    for getter in (_backend, _database, _offline_server, _settings, _tracing):
+        getter.clear()
 
 
 _settled_pages: set[str] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,11 +16,13 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
-from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 
 from localserver import RunningServer, ServerConfig, start  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from tests.requirements_guard import POSTGRES_URL  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.apptest import PortalApp
 
 TEST_API_KEY = "local-test-key-not-a-secret"
 
@@ -40,23 +43,14 @@ def keyed_server() -> RunningServer:
     server.stop()
 
 
-@pytest.fixture(autouse=True)
-def router_runs_every_time(monkeypatch) -> None:
-    """Make AppTest re-run the router (streamlit_app.py) on every run, as the real server does.
+@pytest.fixture
+def portal_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[PortalApp]:
+    """The real app (AppTest) in a clean environment with its own data dir; what it cached is released
+    at the end (tests/apptest.py)."""
+    from tests.apptest import portal_environment  # Streamlit's testing module, only where it is used
 
-    AppTest resets `PagesManager.uses_pages_directory` before each run; because this repo has a
-    `pages/` folder next to the entry point, Streamlit then treats the app as a v1 multipage app
-    and, from the second run on, executes the page file directly, skipping the router (no
-    connection picker, no banner). In a running server `st.navigation` has already switched that
-    flag off for good after the first run; this fixture does the same for AppTest.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+    with portal_environment(monkeypatch, tmp_path) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_DIRS = ("portal", "storage", "localserver", "components", "pages")
+APP_DIRS = ("portal", "storage", "localserver", "components", "app_pages")
 
 
 def _imports(path: Path) -> set[str]:
@@ -23,6 +23,8 @@ def _imports(path: Path) -> set[str]:
 
 
 def _modules(*dirs: str) -> list[Path]:
+    missing = [d for d in dirs if not (ROOT / d).is_dir()]
+    assert not missing, f"no such folder: {missing}"  # a renamed folder must not make a rule pass vacuously
     return [p for d in dirs for p in (ROOT / d).rglob("*.py")] + ([ROOT / "streamlit_app.py"] if not dirs else [])
 
 
@@ -57,7 +59,7 @@ def test_domain_storage_and_server_never_import_streamlit():
 
 
 def test_pages_never_import_azure_or_sqlalchemy():
-    pages = _modules("pages")
+    pages = _modules("app_pages")
     assert _importers("azure", pages) == []
     assert _importers("sqlalchemy", pages) == []
 
@@ -66,6 +68,13 @@ def test_domain_never_imports_sqlalchemy():
     """portal/ works through storage's abstractions (storage.database: unit_of_work, SessionFactory,
     DatabaseUnavailable; storage.repository), never SQLAlchemy itself, not even for a type."""
     assert _importers("sqlalchemy", _modules("portal")) == []
+
+
+def test_no_pages_folder_next_to_the_entry_script():
+    """A `pages/` folder beside streamlit_app.py switches Streamlit to its legacy (v1) multipage mode
+    (PagesManager checks for it, with no option to turn that off): a direct link such as /model_info
+    would then run the page file without the router. The st.Page files live in app_pages/."""
+    assert not (ROOT / "pages").exists()
 
 
 def test_storage_never_imports_the_domain_or_the_server():

@@ -3,19 +3,15 @@ SQLite file, and a way to read what was stored."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from localserver import RunningServer
 from storage import repository
-from storage.engine import default_database_url, make_engine, make_sessionmaker
-from storage.migrate import upgrade_to_head
 from storage.records import ConversationRecord, MessageRecord
-from tests.faults.apptest import PortalEnvironment, portal_environment
+from tests.apptest import PortalApp
 
 
 @dataclass
@@ -48,21 +44,18 @@ class Stored:
 
 
 @pytest.fixture
-def bare_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[PortalEnvironment]:
-    """The app's environment with nothing configured yet (the test sets the connection)."""
-    with portal_environment(monkeypatch, tmp_path) as environment:
-        yield environment
+def bare_env(portal_app: PortalApp) -> PortalApp:
+    """The app's environment (tests/apptest.py) with no connection yet (the test sets it); a rate-limited
+    call is given up after two retries."""
+    return portal_app.set(PORTAL_MAX_RATE_LIMIT_RETRIES="2")
 
 
 @pytest.fixture
-def env(bare_env: PortalEnvironment, local_server: RunningServer) -> PortalEnvironment:
+def env(bare_env: PortalApp, local_server: RunningServer) -> PortalApp:
     """The app on the session's local server (chat `local-chat`, embeddings `local-embed`)."""
     return bare_env.endpoint(local_server.url, AZURE_INFERENCE_EMBEDDINGS_MODEL="local-embed")
 
 
 @pytest.fixture
-def stored(tmp_path: Path) -> Iterator[Stored]:
-    engine = make_engine(default_database_url(tmp_path))
-    upgrade_to_head(engine)
-    yield Stored(make_sessionmaker(engine))
-    engine.dispose()
+def stored(portal_app: PortalApp) -> Stored:
+    return Stored(portal_app.sessions)

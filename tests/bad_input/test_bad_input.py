@@ -34,7 +34,7 @@ from storage.transfer import EXPORT_FORMAT, EXPORT_VERSION
 from tests.bad_input.conftest import Stored
 from tests.chat.page import page_title, sidebar_conversations
 from tests.chat.support import closed_port
-from tests.faults.apptest import APP, PortalEnvironment, assert_no_exception, open_app, send, texts, transcript
+from tests.faults.apptest import PortalApp, assert_no_exception, open_app, send, texts, transcript
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ CHAT_MESSAGES = (
 
 
 @rows(*CHAT_MESSAGES)
-def test_chat_message(row: Row, env: PortalEnvironment, stored: Stored) -> None:
+def test_chat_message(row: Row, env: PortalApp, stored: Stored) -> None:
     app = send(open_app(), row.given, timeout=60)
     if row.detail == REFUSED:
         assert shown(app, row.expected), all_messages(app)
@@ -113,7 +113,7 @@ def test_chat_message(row: Row, env: PortalEnvironment, stored: Stored) -> None:
         assert paragraph.count("<") == 2 and paragraph.startswith('<p class="portal-user-text">')
 
 
-def test_refused_long_message_is_offered_back_for_copying(env: PortalEnvironment) -> None:
+def test_refused_long_message_is_offered_back_for_copying(env: PortalApp) -> None:
     text = "z" * 1_000_001
     app = send(open_app(), text, timeout=60)
     assert [code.value for code in app.code] == [text]
@@ -131,7 +131,7 @@ URL_IDS = (
 
 
 @rows(*URL_IDS)
-def test_conversation_id_in_the_url(row: Row, env: PortalEnvironment, stored: Stored) -> None:
+def test_conversation_id_in_the_url(row: Row, env: PortalApp, stored: Stored) -> None:
     mine = stored.seed("My chat", ["hello", "hi"])
     foreign = stored.seed("Someone else's secret", ["secret question", "secret answer"], owner="someone-else")
     app = open_app(foreign if row.given == "<foreign>" else row.given)
@@ -157,7 +157,7 @@ SEARCHES = (
 
 
 @rows(*SEARCHES)
-def test_search(row: Row, env: PortalEnvironment, stored: Stored) -> None:
+def test_search(row: Row, env: PortalApp, stored: Stored) -> None:
     for title in ("100% sure", "snake_case name", "O'Brien's pub", "plain chat"):
         stored.seed(title, [f"about {title}", "ok"])
     app = open_app()
@@ -178,7 +178,7 @@ TITLES = (
 
 
 @rows(*TITLES)
-def test_rename(row: Row, env: PortalEnvironment, stored: Stored) -> None:
+def test_rename(row: Row, env: PortalApp, stored: Stored) -> None:
     conversation_id = stored.seed("keep me", ["hello", "hi"])
     app = open_app(conversation_id)
     app.menu_button(key=f"conv_menu_{conversation_id}").click("Rename").run()
@@ -218,7 +218,7 @@ IMPORTS = (
 
 
 @rows(*IMPORTS)
-def test_import(row: Row, env: PortalEnvironment, stored: Stored) -> None:
+def test_import(row: Row, env: PortalApp, stored: Stored) -> None:
     app = open_app()
     app.get("file_uploader")[0].upload("export.json", row.given, "application/json")
     app.run()
@@ -228,7 +228,7 @@ def test_import(row: Row, env: PortalEnvironment, stored: Stored) -> None:
     assert stored.conversations() == ()  # all or nothing
 
 
-def test_import_of_a_valid_export_still_works(env: PortalEnvironment, stored: Stored) -> None:
+def test_import_of_a_valid_export_still_works(env: PortalApp, stored: Stored) -> None:
     app = open_app()
     app.get("file_uploader")[0].upload(
         "export.json", export(messages=[{"role": "user", "content": "ünïcødé 👋"}]), "application/json"
@@ -257,7 +257,7 @@ ATTACHMENTS = (
 
 
 @rows(*ATTACHMENTS)
-def test_attachment(row: Row, env: PortalEnvironment, stored: Stored) -> None:
+def test_attachment(row: Row, env: PortalApp, stored: Stored) -> None:
     name, data = row.given
     app = open_app()
     app.chat_input[0].set_value("what is in the file?").upload(name, data)
@@ -300,7 +300,7 @@ SCHEMAS = (
 
 
 @rows(*SCHEMAS)
-def test_response_format_schema(row: Row, env: PortalEnvironment, stored: Stored) -> None:
+def test_response_format_schema(row: Row, env: PortalApp, stored: Stored) -> None:
     app = send(open_app(), "first")
     conversation_id = app.query_params["c"]
     app.radio(key=f"format_{conversation_id}").set_value("json_schema").run()
@@ -371,10 +371,9 @@ def shown_lines(message: str) -> list[str]:
 
 
 @rows(*CONFIGURATIONS)
-def test_misconfigured_connection_stops_with_what_to_fix(row: Row, bare_env: PortalEnvironment, local_server) -> None:
+def test_misconfigured_connection_stops_with_what_to_fix(row: Row, bare_env: PortalApp, local_server) -> None:
     bare_env.set(**{name: value.format(url=local_server.url) for name, value in row.given.items()})
-    app = AppTest.from_file(str(APP), default_timeout=30)
-    app.run()
+    app = open_app()
     assert_no_exception(app)  # no traceback: one error box
     [message] = texts(app.error)
     assert message.startswith("Configuration problem: ")
@@ -401,7 +400,7 @@ REJECTED_CALLS = (
 
 @rows(*REJECTED_CALLS)
 def test_connection_the_endpoint_rejects(
-    row: Row, bare_env: PortalEnvironment, stored: Stored, local_server, keyed_server
+    row: Row, bare_env: PortalApp, stored: Stored, local_server, keyed_server
 ) -> None:
     server, path, variables = row.given
     base = {"keyed": keyed_server.url, "local": local_server.url, "closed": f"http://127.0.0.1:{closed_port()}"}[server]
@@ -413,12 +412,9 @@ def test_connection_the_endpoint_rejects(
     assert reply.status == "error" and row.expected in reply.error
 
 
-def test_model_info_with_an_unreachable_endpoint(bare_env: PortalEnvironment) -> None:
+def test_model_info_with_an_unreachable_endpoint(bare_env: PortalApp) -> None:
     bare_env.set(AZURE_INFERENCE_ENDPOINT=f"http://127.0.0.1:{closed_port()}", AZURE_INFERENCE_AUTH="none")
-    app = AppTest.from_file(str(APP), default_timeout=60)
-    app.run()
-    app.switch_page("pages/model_info.py").run()
-    assert_no_exception(app)
+    app = open_app(page="model_info", timeout=60)
     assert any("The endpoint could not be reached" in e for e in texts(app.error))
     click(app, "Run connection test", timeout=60)
     assert "Run 1 chat: connection" in texts(app.error)
@@ -429,11 +425,7 @@ def test_model_info_with_an_unreachable_endpoint(bare_env: PortalEnvironment) ->
 
 
 def embeddings_page() -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=60)
-    app.run()
-    app.switch_page("pages/embeddings.py").run()
-    assert_no_exception(app)
-    return app
+    return open_app(page="embeddings", timeout=60)
 
 
 PASTED = (
@@ -445,7 +437,7 @@ PASTED = (
 
 
 @rows(*PASTED)
-def test_embeddings_pasted_texts(row: Row, env: PortalEnvironment) -> None:
+def test_embeddings_pasted_texts(row: Row, env: PortalApp) -> None:
     app = embeddings_page()
     app.text_area(key=keys.PASTE).input(row.given).run()
     embed = next(b for b in app.button if b.label == "Embed")
@@ -464,7 +456,7 @@ DIMENSIONS = (
 
 
 @rows(*DIMENSIONS)
-def test_embeddings_dimensions(row: Row, env: PortalEnvironment) -> None:
+def test_embeddings_dimensions(row: Row, env: PortalApp) -> None:
     app = embeddings_page()
     app.number_input(key=keys.DIMENSIONS).set_value(row.given).run()
     assert_no_exception(app)
@@ -513,7 +505,7 @@ UPLOADS = (
 
 
 @rows(*UPLOADS)
-def test_embeddings_upload(row: Row, env: PortalEnvironment) -> None:
+def test_embeddings_upload(row: Row, env: PortalApp) -> None:
     name, content = row.given
     app = embeddings_page()
     app.radio(key=keys.SOURCE).set_value("Upload CSV or TXT").run()
@@ -540,7 +532,7 @@ def test_clean_user_text_keeps_what_the_user_meant() -> None:
         clean_user_text("x" * 1_000_001)
 
 
-def test_service_refuses_an_empty_message_without_storing(env: PortalEnvironment, stored: Stored) -> None:
+def test_service_refuses_an_empty_message_without_storing(env: PortalApp, stored: Stored) -> None:
     """service: the same rule holds below the page (an API caller cannot store an empty message)."""
     service = ChatService(stored.sessions, backend=None)
     with pytest.raises(ValueError, match="Type a message first"):

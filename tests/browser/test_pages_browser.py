@@ -19,14 +19,17 @@ from tests.browser.conftest import app_environment
 from tests.streamlit_process import StreamlitApp
 
 
-def test_a_direct_link_to_a_page_opens_it_under_the_router(app, page):
-    # First request of a fresh app process goes straight to /model_info (a bookmarked link).
-    page.goto(app.url + "/model_info")
-    expect(page.get_by_role("heading", name="Model info")).to_be_visible()
-    expect(page.get_by_text("offline", exact=False).first).to_be_visible()
-    expect(page.locator(NAV_LINKS)).to_have_count(3)
-    expect(page.locator(NAV_LINKS).filter(has_text="streamlit app")).to_have_count(0)
-    expect_no_exception(page)
+def test_a_direct_link_to_a_page_opens_it_under_the_router(page):
+    # The first request of a fresh app process goes straight to /model_info (a bookmarked link). With
+    # a `pages/` folder beside streamlit_app.py Streamlit would run the page file alone (its v1
+    # multipage mode): no banner, and the entry script listed as a page "streamlit app".
+    with StreamlitApp(app_environment()) as fresh:
+        page.goto(fresh.url + "/model_info")
+        expect(page.get_by_role("heading", name="Model info")).to_be_visible()
+        expect(page.get_by_text("offline", exact=False).first).to_be_visible()
+        expect(page.locator(NAV_LINKS)).to_have_count(3)
+        expect(page.locator(NAV_LINKS).filter(has_text="streamlit app")).to_have_count(0)
+        expect_no_exception(page)
 
 
 def test_model_info_on_the_offline_default_shows_local_chat(app, page):

@@ -1,48 +1,25 @@
 """The chat page through Streamlit's AppTest: the real router, the real offline server, a real SQLite file.
 
-Each test gets its own data directory (PORTAL_DATA_DIR) and fresh Streamlit caches: `st.cache_resource`
-and `st.cache_data` outlive an AppTest (streamlit#9139), so without clearing them every test would
-share the first test's database. Conversations that need a long history are seeded straight through
+Each test gets its own data directory (PORTAL_DATA_DIR) and fresh Streamlit caches (the `portal_app`
+fixture, tests/apptest.py). Conversations that need a long history are seeded straight through
 the storage repository; everything else goes through the page as a user would.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from portal.chat_service import title_from
 from storage import repository
-from storage.engine import default_database_url, make_engine, make_sessionmaker
-from storage.migrate import upgrade_to_head
 from storage.records import MessageRecord
+from tests.apptest import PortalApp, assert_no_exception, open_app
 from tests.chat.page import bubble, button, page_title, said, sidebar_conversations, sidebar_groups, stats_line, transcript
 from tests.chat.support import unique
-
-APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
-WORDS_PER_SECOND = "0"
-
-
-def _clear_streamlit_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def _release_cached_resources(data_dir: Path) -> None:
-    """Stop the offline server and close the database the app cached, before the caches are dropped."""
-    from components import resources  # imported late: only the page tests need the Streamlit side
-
-    resources._offline_server(float(WORDS_PER_SECOND)).stop(timeout=1)
-    if (data_dir / "portal.db").exists():
-        sessions = resources._database(default_database_url(data_dir))
-        sessions.kw["bind"].dispose()
 
 
 @dataclass
@@ -70,43 +47,21 @@ class Portal:
 
 
 @pytest.fixture
-def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Portal]:
-    """A clean environment for the app: offline demo, fast streaming, one retry, its own database."""
-    for name in list(os.environ):
-        if name.startswith(("AZURE_INFERENCE_", "PORTAL_")) or name == "DATABASE_URL":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PORTAL_OFFLINE_WORDS_PER_SECOND", WORDS_PER_SECOND)
-    monkeypatch.setenv("PORTAL_MAX_RATE_LIMIT_RETRIES", "1")
-    _clear_streamlit_caches()
-    engine = make_engine(default_database_url(tmp_path))
-    upgrade_to_head(engine)
-    try:
-        yield Portal(tmp_path, make_sessionmaker(engine))
-    finally:
-        engine.dispose()
-        _release_cached_resources(tmp_path)
-        _clear_streamlit_caches()
-
-
-def open_app(conversation_id: str | None = None) -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=30)
-    if conversation_id is not None:
-        app.query_params["c"] = conversation_id
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+def portal(portal_app: PortalApp) -> Portal:
+    """The app's environment (tests/apptest.py: offline demo, fast streaming, its own database), one retry."""
+    portal_app.set(PORTAL_MAX_RATE_LIMIT_RETRIES="1")
+    return Portal(portal_app.data_dir, portal_app.sessions)
 
 
 def send(app: AppTest, text: str) -> AppTest:
     app.chat_input[0].set_value(text).run()
-    assert not app.exception, [e.value for e in app.exception]
+    assert_no_exception(app)
     return app
 
 
 def run(app: AppTest) -> AppTest:
     app.run()
-    assert not app.exception, [e.value for e in app.exception]
+    assert_no_exception(app)
     return app
 
 

@@ -26,7 +26,7 @@ def v1_portal(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> Portal:  # noq
 def offline_server():
     from components import resources
 
-    return resources._offline_server(0.0).wait()
+    return resources.offline_server().wait()
 
 
 def test_the_offline_demo_runs_on_the_openai_backend(v1_portal: Portal) -> None:

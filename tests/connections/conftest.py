@@ -1,4 +1,4 @@
-"""Fixtures for the connection tests: a fake token credential, and a clean Streamlit app environment.
+"""Fixtures for the connection tests: a fake token credential (the app's environment is `portal_app`, tests/apptest.py).
 
 Only token acquisition is faked (`FakeTokenCredential`): every request goes through the real SDK
 and azure-core pipeline to the real local server over HTTP (or to a closed https port when the
@@ -7,14 +7,11 @@ point is the token, not the answer).
 
 from __future__ import annotations
 
-import os
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from azure.core.credentials import AccessToken
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,21 +64,3 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture
-def app_env(tmp_path, monkeypatch) -> Iterator[pytest.MonkeyPatch]:
-    """A clean environment for AppTest runs: no inherited AZURE_INFERENCE_*/PORTAL_* settings, a fresh
-    data dir, and empty Streamlit caches (the cached settings and backends are process-wide)."""
-    for name in list(os.environ):
-        if name.startswith(("AZURE_INFERENCE_", "PORTAL_")) or name == "DATABASE_URL":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield monkeypatch
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-

@@ -9,32 +9,32 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from components import state
+from tests.apptest import PAGES, PortalApp, open_app
 from tests.conftest import TEST_API_KEY
-from tests.connections.conftest import ROOT
 
-MODEL_INFO = str(ROOT / "pages" / "model_info.py")
-ROUTER = str(ROOT / "streamlit_app.py")
 TIMEOUT = 30
 
 
 def _configure(
-    env, endpoint: str, key: str | None = TEST_API_KEY, model: str | None = None, embeddings_model: str | None = None, **extra
+    env: PortalApp,
+    endpoint: str,
+    key: str | None = TEST_API_KEY,
+    model: str | None = None,
+    embeddings_model: str | None = None,
+    **extra: str,
 ):
-    env.setenv("AZURE_INFERENCE_ENDPOINT", endpoint)
+    env.set(AZURE_INFERENCE_ENDPOINT=endpoint, **extra)
     if key is not None:
-        env.setenv("AZURE_INFERENCE_CREDENTIAL", key)
+        env.set(AZURE_INFERENCE_CREDENTIAL=key)
     if model:
-        env.setenv("AZURE_INFERENCE_MODEL", model)
+        env.set(AZURE_INFERENCE_MODEL=model)
     if embeddings_model:
-        env.setenv("AZURE_INFERENCE_EMBEDDINGS_MODEL", embeddings_model)
-    for name, value in extra.items():
-        env.setenv(name, value)
+        env.set(AZURE_INFERENCE_EMBEDDINGS_MODEL=embeddings_model)
 
 
 def _run_page() -> AppTest:
-    at = AppTest.from_file(MODEL_INFO, default_timeout=TIMEOUT).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    """The router opened on /model_info, as a direct link opens it."""
+    return open_app(page="model_info", timeout=TIMEOUT)
 
 
 def _capabilities(at: AppTest, index: int = 0) -> dict[str, dict]:
@@ -53,8 +53,8 @@ def _texts(elements) -> list[str]:
 # -- GET /info and the capability probes ------------------------------------------------------------
 
 
-def test_serverless_endpoint_shows_model_info(app_env, keyed_server):
-    _configure(app_env, keyed_server.endpoint("serverless", "local-chat"), model="local-chat")
+def test_serverless_endpoint_shows_model_info(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.endpoint("serverless", "local-chat"), model="local-chat")
     at = _run_page()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Model": "local-chat", "Provider": "Local", "Type": "chat-completion"}
@@ -64,8 +64,8 @@ def test_serverless_endpoint_shows_model_info(app_env, keyed_server):
     assert TEST_API_KEY not in description.to_string()
 
 
-def test_foundry_endpoint_explains_and_probes_capabilities(app_env, keyed_server):
-    _configure(app_env, keyed_server.endpoint("models"), model="local-chat", embeddings_model="local-embed")
+def test_foundry_endpoint_explains_and_probes_capabilities(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.endpoint("models"), model="local-chat", embeddings_model="local-embed")
     before = len(keyed_server.state.requests)
     at = _run_page()
     assert not at.metric
@@ -83,9 +83,9 @@ def test_foundry_endpoint_explains_and_probes_capabilities(app_env, keyed_server
     }
 
 
-def test_azure_openai_deployment_explains_and_embeddings_fail_gracefully(app_env, keyed_server):
+def test_azure_openai_deployment_explains_and_embeddings_fail_gracefully(portal_app, keyed_server):
     _configure(
-        app_env,
+        portal_app,
         keyed_server.endpoint("openai", "local-chat"),
         model="local-chat",
         AZURE_INFERENCE_API_VERSION="2024-06-01",
@@ -106,8 +106,8 @@ def test_azure_openai_deployment_explains_and_embeddings_fail_gracefully(app_env
     }
 
 
-def test_wrong_key_shows_a_credentials_error(app_env, keyed_server):
-    _configure(app_env, keyed_server.endpoint("serverless", "local-chat"), key="not-the-key")
+def test_wrong_key_shows_a_credentials_error(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.endpoint("serverless", "local-chat"), key="not-the-key")
     at = _run_page()
     errors = _texts(at.error)
     assert len(errors) == 1
@@ -116,8 +116,8 @@ def test_wrong_key_shows_a_credentials_error(app_env, keyed_server):
     assert "not-the-key" not in errors[0]
 
 
-def test_wrong_key_on_foundry_marks_both_capabilities_unavailable(app_env, keyed_server):
-    _configure(app_env, keyed_server.endpoint("models"), key="not-the-key", model="local-chat", embeddings_model="local-embed")
+def test_wrong_key_on_foundry_marks_both_capabilities_unavailable(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.endpoint("models"), key="not-the-key", model="local-chat", embeddings_model="local-embed")
     rows = _capabilities(_run_page())
     for capability in ("chat", "embeddings"):
         assert rows[capability]["Answers"] == "no"
@@ -127,8 +127,8 @@ def test_wrong_key_on_foundry_marks_both_capabilities_unavailable(app_env, keyed
 # -- load_client detection ----------------------------------------------------------------------------
 
 
-def test_load_client_detects_the_embeddings_client_on_a_serverless_embeddings_endpoint(app_env, keyed_server):
-    _configure(app_env, keyed_server.endpoint("serverless", "local-embed"), embeddings_model="local-embed")
+def test_load_client_detects_the_embeddings_client_on_a_serverless_embeddings_endpoint(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.endpoint("serverless", "local-embed"), embeddings_model="local-embed")
     at = _run_page()
     assert {m.label: m.value for m in at.metric}["Type"] == "embedding"
     _button(at, "Detect with load_client()").click().run()
@@ -136,8 +136,8 @@ def test_load_client_detects_the_embeddings_client_on_a_serverless_embeddings_en
     assert _texts(at.success) == ["`load_client()` returns **EmbeddingsClient** for this endpoint."]
 
 
-def test_load_client_cannot_decide_on_foundry(app_env, keyed_server):
-    _configure(app_env, keyed_server.endpoint("models"), model="local-chat", embeddings_model="local-embed")
+def test_load_client_cannot_decide_on_foundry(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.endpoint("models"), model="local-chat", embeddings_model="local-embed")
     at = _run_page()
     _button(at, "Detect with load_client()").click().run()
     assert not at.exception and not at.success
@@ -150,8 +150,8 @@ def test_load_client_cannot_decide_on_foundry(app_env, keyed_server):
 # -- connection test and latency ----------------------------------------------------------------------
 
 
-def test_connection_test_draws_the_latency_chart_per_run(app_env, keyed_server):
-    _configure(app_env, keyed_server.endpoint("models"), model="local-chat", embeddings_model="local-embed")
+def test_connection_test_draws_the_latency_chart_per_run(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.endpoint("models"), model="local-chat", embeddings_model="local-embed")
     at = _run_page()
     at.slider[0].set_value(2)
     _button(at, "Run connection test").click().run()
@@ -170,8 +170,8 @@ def test_connection_test_draws_the_latency_chart_per_run(app_env, keyed_server):
     assert _capabilities(at, index=-1)["embeddings"]["Answers"] == "yes"
 
 
-def test_connection_test_reports_each_failed_run(app_env, keyed_server):
-    _configure(app_env, keyed_server.endpoint("openai", "local-chat"), model="local-chat")
+def test_connection_test_reports_each_failed_run(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.endpoint("openai", "local-chat"), model="local-chat")
     at = _run_page()
     at.slider[0].set_value(2)
     _button(at, "Run connection test").click().run()
@@ -197,9 +197,7 @@ def _connections(server) -> dict:
 
 
 def _router(server) -> AppTest:
-    at = AppTest.from_file(ROUTER, default_timeout=TIMEOUT)
-    at.secrets["connections"] = _connections(server)
-    return at
+    return open_app(secrets={"connections": _connections(server)}, timeout=TIMEOUT, run=False)
 
 
 def _picker(at: AppTest):
@@ -210,7 +208,7 @@ def _last_chat(server):
     return [r for r in server.state.requests if r.operation == "chat"][-1]
 
 
-def test_picker_switches_the_backend_the_chat_page_uses(app_env, local_server, router_runs_every_time):
+def test_picker_switches_the_backend_the_chat_page_uses(portal_app, local_server):
     at = _router(local_server).run()
     assert not at.exception, [e.value for e in at.exception]
     assert _picker(at).label == "Connection"
@@ -245,20 +243,16 @@ def test_picker_switches_the_backend_the_chat_page_uses(app_env, local_server, r
     assert len(replies) == 3
 
 
-def test_picker_is_hidden_with_a_single_connection(app_env, local_server, router_runs_every_time):
-    at = AppTest.from_file(ROUTER, default_timeout=TIMEOUT)
-    at.secrets["connections"] = {"Only": {"endpoint": local_server.url, "auth": "none"}}
-    at.run()
-    assert not at.exception
+def test_picker_is_hidden_with_a_single_connection(portal_app, local_server):
+    at = open_app(secrets={"connections": {"Only": {"endpoint": local_server.url, "auth": "none"}}}, timeout=TIMEOUT)
     assert all(box.label != "Connection" for box in at.selectbox)
     assert at.session_state[state.CONNECTION] == "Only"
 
 
-def test_a_misconfigured_connection_is_reported_not_raised(app_env, local_server, router_runs_every_time):
-    at = AppTest.from_file(ROUTER, default_timeout=TIMEOUT)
-    at.secrets["connections"] = {"Broken": {"endpoint": local_server.endpoint("models"), "auth": "none"}}
-    at.run()
-    assert not at.exception
+def test_a_misconfigured_connection_is_reported_not_raised(portal_app, local_server):
+    at = open_app(
+        secrets={"connections": {"Broken": {"endpoint": local_server.endpoint("models"), "auth": "none"}}}, timeout=TIMEOUT
+    )
     assert _texts(at.error) == [
         "Configuration problem: fix these settings (environment variables or `.streamlit/secrets.toml`), then reload.\n\n"
         "- `[connections.Broken] chat_model: not set; foundry endpoints need a model: "
@@ -266,7 +260,7 @@ def test_a_misconfigured_connection_is_reported_not_raised(app_env, local_server
     ]
 
 
-def test_edited_secrets_take_effect_without_a_restart(app_env, local_server, router_runs_every_time):
+def test_edited_secrets_take_effect_without_a_restart(portal_app, local_server):
     """Streamlit reloads secrets.toml when it changes; the cached settings must follow the values,
     not just the names of the top-level keys."""
     at = _router(local_server).run()
@@ -279,9 +273,9 @@ def test_edited_secrets_take_effect_without_a_restart(app_env, local_server, rou
     assert any(local_server.endpoint("serverless", "local-embed") in text for text in _texts(at.caption))
 
 
-def test_model_info_page_follows_the_picker(app_env, local_server, router_runs_every_time):
+def test_model_info_page_follows_the_picker(portal_app, local_server):
     at = _router(local_server).run()
-    at.switch_page("pages/model_info.py").run()
+    at.switch_page(PAGES["model_info"]).run()
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Model"] == "local-chat"
     _picker(at).set_value("Foundry B").run()
@@ -293,8 +287,8 @@ def test_model_info_page_follows_the_picker(app_env, local_server, router_runs_e
 # -- Foundry's OpenAI v1 API -------------------------------------------------------------------------
 
 
-def test_v1_connection_lists_deployments_and_explains_the_retired_routes(app_env, keyed_server):
-    _configure(app_env, keyed_server.url + "/openai/v1", model="local-chat")  # no embeddings model configured
+def test_v1_connection_lists_deployments_and_explains_the_retired_routes(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.url + "/openai/v1", model="local-chat")  # no embeddings model configured
     at = _run_page()
     deployments = {row["Name"]: row for row in at.dataframe[0].value.to_dict("records")}
     assert deployments["local-chat"]["Kind"] == "chat" and deployments["local-embed"]["Kind"] == "embeddings"
@@ -309,8 +303,8 @@ def test_v1_connection_lists_deployments_and_explains_the_retired_routes(app_env
     assert TEST_API_KEY not in description
 
 
-def test_v1_connection_with_a_wrong_key_says_why_the_list_is_missing(app_env, keyed_server):
-    _configure(app_env, keyed_server.url + "/openai/v1", key="not-the-key", model="local-chat")
+def test_v1_connection_with_a_wrong_key_says_why_the_list_is_missing(portal_app, keyed_server):
+    _configure(portal_app, keyed_server.url + "/openai/v1", key="not-the-key", model="local-chat")
     at = _run_page()
     warnings = _texts(at.warning)
     assert len(warnings) == 1 and "deployments list could not be read (HTTP 401)" in warnings[0]

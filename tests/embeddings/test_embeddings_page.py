@@ -2,19 +2,16 @@
 
 The connection points at a local server started for the test (so its request log counts exactly
 this test's embeddings requests); `PORTAL_DATA_DIR` is a temporary directory, and the Streamlit
-caches are cleared around each test (they outlive an AppTest, streamlit#9139).
+caches are fresh for each test (the `portal_app` fixture, tests/apptest.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from components import embedding_state as keys
@@ -27,57 +24,30 @@ from portal.text_inputs import from_pasted
 from storage import repository
 from storage.engine import default_database_url, make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
+from tests.apptest import PortalApp, open_app
 from tests.embeddings.support import embeddings_requests, inputs_sent, plotly_array
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "embeddings.py")
 TEXTS = SAMPLE_TEXTS.split("\n")  # the page's own sample, as a new user first sees it
 N = len(TEXTS)
 LEXICAL_HEADLINE = "matches words, not meaning"
 
 
-def _clear_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture
-def server(start_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningServer]:
+def server(start_server, portal_app: PortalApp) -> RunningServer:
+    """A local server of this test's own, the app's only connection (no offline demo)."""
     server = start_server()
-    for name in ("DATABASE_URL", "AZURE_INFERENCE_CREDENTIAL", "AZURE_INFERENCE_MODEL", "AZURE_INFERENCE_KIND"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PORTAL_OFFLINE_DEMO", "never")
-    monkeypatch.setenv("AZURE_INFERENCE_ENDPOINT", server.url)
-    monkeypatch.setenv("AZURE_INFERENCE_AUTH", "none")
-    monkeypatch.setenv("AZURE_INFERENCE_EMBEDDINGS_MODEL", "local-embed")
-    _clear_caches()
-    yield server
-    from components import resources  # late: only the page tests need the Streamlit side
-
-    resources._database(default_database_url(tmp_path)).kw["bind"].dispose()
-    _clear_caches()
+    portal_app.endpoint(server.url, AZURE_INFERENCE_EMBEDDINGS_MODEL="local-embed").set(PORTAL_OFFLINE_DEMO="never")
+    return server
 
 
 @pytest.fixture
-def offline_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def offline_demo(portal_app: PortalApp) -> None:
     """The offline demo as `python3 dev.py app` starts it: nothing configured, the bundled server."""
-    for name in ("DATABASE_URL", "AZURE_INFERENCE_ENDPOINT", "AZURE_INFERENCE_CREDENTIAL", "AZURE_INFERENCE_EMBEDDINGS_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PORTAL_OFFLINE_DEMO", "always")
-    _clear_caches()
-    yield
-    from components import resources
-
-    resources._database(default_database_url(tmp_path)).kw["bind"].dispose()
-    _clear_caches()
+    portal_app.set(PORTAL_OFFLINE_DEMO="always")
 
 
-def _app() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def _app(run: bool = True) -> AppTest:
+    return open_app(page="embeddings", timeout=60, run=run)
 
 
 def _embed(at: AppTest, texts: list[str] = TEXTS) -> AppTest:
@@ -146,7 +116,7 @@ def test_an_interrupted_run_says_how_many_texts_were_kept(server, tmp_path):
     EmbeddingExplorer(make_sessionmaker(engine), backend, connection).embed(TEXTS[:4], spec)
     backend.close()
     engine.dispose()
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = _app(run=False)
     at.session_state[keys.RUNNING] = (text_set, spec)
     at.session_state[keys.CORPUS] = (text_set, spec)
 

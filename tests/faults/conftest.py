@@ -1,15 +1,15 @@
 """Fixtures for the fault tests: servers that are killed and restarted, a dedicated PostgreSQL that is
-stopped and started, and the app's environment (AppTest)."""
+stopped and started, and the app's environment (AppTest, tests/apptest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from storage.engine import make_engine
+from tests.apptest import PortalApp
 from tests.browser.conftest import (  # noqa: F401 (the browser fixtures and failure artifacts, for test_faults_browser)
     browser,
     chromium_path,
@@ -17,7 +17,6 @@ from tests.browser.conftest import (  # noqa: F401 (the browser fixtures and fai
     page,
     pytest_runtest_makereport,
 )
-from tests.faults.apptest import PortalEnvironment, portal_environment
 from tests.faults.support import DedicatedPostgres, ExternalInferenceServer, postgres_unavailable_reason
 from tests.requirements_guard import require_or_skip
 
@@ -71,6 +70,6 @@ def postgres_url(dedicated_postgres: DedicatedPostgres, postgres_admin: Engine) 
 
 
 @pytest.fixture
-def portal_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[PortalEnvironment]:
-    with portal_environment(monkeypatch, tmp_path) as environment:
-        yield environment
+def portal_env(portal_app: PortalApp) -> PortalApp:
+    """The app's environment (tests/apptest.py), giving up on a rate-limited call after two retries."""
+    return portal_app.set(PORTAL_MAX_RATE_LIMIT_RETRIES="2")

@@ -26,7 +26,7 @@ from storage.migrate import upgrade_to_head
 from tests.chat.support import unique
 from tests.faults.apptest import (
     PENDING,
-    PortalEnvironment,
+    PortalApp,
     assert_no_exception,
     button,
     captions,
@@ -128,7 +128,7 @@ def test_stored_message_leaves_the_outbox_and_its_reply_becomes_due(
 
 @pytest.mark.postgres
 def test_postgres_stopped_mid_session_keeps_the_message_pending_then_stores_and_answers_it(
-    portal_env: PortalEnvironment, dedicated_postgres: DedicatedPostgres, postgres_url: str, local_server: RunningServer
+    portal_env: PortalApp, dedicated_postgres: DedicatedPostgres, postgres_url: str, local_server: RunningServer
 ) -> None:
     portal_env.database(postgres_url).endpoint(local_server.url)
     app = send(open_app(), unique("first question"))
@@ -161,7 +161,7 @@ def test_postgres_stopped_mid_session_keeps_the_message_pending_then_stores_and_
 
 @pytest.mark.postgres
 def test_postgres_down_before_the_first_page_load_then_back(
-    portal_env: PortalEnvironment, dedicated_postgres: DedicatedPostgres, postgres_url: str, local_server: RunningServer
+    portal_env: PortalApp, dedicated_postgres: DedicatedPostgres, postgres_url: str, local_server: RunningServer
 ) -> None:
     portal_env.database(postgres_url).endpoint(local_server.url)
     dedicated_postgres.stop()
@@ -181,7 +181,7 @@ def test_postgres_down_before_the_first_page_load_then_back(
 
 @pytest.mark.postgres
 def test_postgres_stopped_while_a_reply_streams_keeps_the_reply_and_writes_it_when_back(
-    portal_env: PortalEnvironment, dedicated_postgres: DedicatedPostgres, postgres_url: str, local_server: RunningServer
+    portal_env: PortalApp, dedicated_postgres: DedicatedPostgres, postgres_url: str, local_server: RunningServer
 ) -> None:
     portal_env.database(postgres_url).endpoint(local_server.url)
     app = open_app()
@@ -220,7 +220,7 @@ def test_postgres_stopped_while_a_reply_streams_keeps_the_reply_and_writes_it_wh
 
 @pytest.mark.parametrize("statement", ["BEGIN EXCLUSIVE", "BEGIN IMMEDIATE"])
 def test_sqlite_locked_by_another_writer_keeps_the_message_pending_then_stores_it(
-    portal_env: PortalEnvironment, local_server: RunningServer, tmp_path: Path, statement: str
+    portal_env: PortalApp, local_server: RunningServer, tmp_path: Path, statement: str
 ) -> None:
     portal_env.endpoint(local_server.url)
     database_file = tmp_path / "portal.db"

@@ -24,7 +24,7 @@ from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmake
 from storage.errors import DatabaseUnavailable
 from storage.migrate import upgrade_to_head
 from tests.embeddings.support import embeddings_requests, inputs_sent, topic_texts
-from tests.faults.apptest import APP, PortalEnvironment, assert_no_exception, button, texts
+from tests.faults.apptest import PortalApp, assert_no_exception, button, open_app, texts
 from tests.faults.support import DedicatedPostgres, SqliteWriteLock, count_rows
 
 FIRST = ["the cat sat on the mat", "a dog barked at night", "bread rises with yeast", "markets fell today"]
@@ -36,11 +36,7 @@ def cached_vectors(url: str) -> int:
 
 
 def embeddings_page(timeout: float = 60) -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=timeout)
-    app.run()
-    app.switch_page("pages/embeddings.py").run()
-    assert_no_exception(app)
-    return app
+    return open_app(page="embeddings", timeout=timeout)
 
 
 def paste_and_embed(app: AppTest, lines: list[str], timeout: float | None = None) -> AppTest:
@@ -60,7 +56,7 @@ def shows_map(app: AppTest) -> bool:
 
 @pytest.mark.postgres
 def test_postgres_stopped_keeps_the_typed_texts_says_so_and_embeds_only_new_texts_when_back(
-    portal_env: PortalEnvironment, dedicated_postgres: DedicatedPostgres, postgres_url: str, local_server: RunningServer
+    portal_env: PortalApp, dedicated_postgres: DedicatedPostgres, postgres_url: str, local_server: RunningServer
 ) -> None:
     portal_env.database(postgres_url).endpoint(local_server.url, AZURE_INFERENCE_EMBEDDINGS_MODEL="local-embed")
     app = paste_and_embed(embeddings_page(), FIRST)
@@ -129,7 +125,7 @@ def test_database_dropping_mid_run_keeps_every_finished_batch_and_the_rerun_send
 
 
 def test_sqlite_locked_by_another_writer_during_embed_says_so_then_works_when_released(
-    portal_env: PortalEnvironment, local_server: RunningServer, tmp_path: Path
+    portal_env: PortalApp, local_server: RunningServer, tmp_path: Path
 ) -> None:
     portal_env.endpoint(local_server.url, AZURE_INFERENCE_EMBEDDINGS_MODEL="local-embed")
     database_file = tmp_path / "portal.db"

@@ -20,7 +20,7 @@ from portal.settings import build_connection
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
 from tests.chat.support import unique
-from tests.faults.apptest import PortalEnvironment, captions, open_app, send, texts, transcript
+from tests.faults.apptest import PortalApp, captions, open_app, send, texts, transcript
 from tests.faults.support import ExternalInferenceServer, in_background, wait_until
 
 TIMEOUT_SECONDS = 2
@@ -41,12 +41,12 @@ def bubble_notes(app, index: int) -> list[str]:
 
 
 @pytest.fixture
-def app_env(portal_env: PortalEnvironment, external_server: ExternalInferenceServer) -> PortalEnvironment:
+def app_env(portal_env: PortalApp, external_server: ExternalInferenceServer) -> PortalApp:
     return portal_env.endpoint(external_server.url).set(PORTAL_REQUEST_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS))
 
 
 def test_server_killed_mid_stream_keeps_the_partial_reply_and_the_next_message_works_after_restart(
-    app_env: PortalEnvironment, external_server: ExternalInferenceServer
+    app_env: PortalApp, external_server: ExternalInferenceServer
 ) -> None:
     app = open_app()
 
@@ -91,7 +91,7 @@ def test_server_killed_mid_stream_keeps_the_partial_reply_and_the_next_message_w
     [("429", "The endpoint is rate limiting requests"), ("500", "The model service failed"), ("503", "The model service failed")],
 )
 def test_server_failing_every_time_is_retried_a_bounded_number_of_times_then_a_clear_error(
-    app_env: PortalEnvironment, external_server: ExternalInferenceServer, fault: str, message: str
+    app_env: PortalApp, external_server: ExternalInferenceServer, fault: str, message: str
 ) -> None:
     app = open_app()
     before = external_server.chat_requests()
@@ -110,7 +110,7 @@ def test_server_failing_every_time_is_retried_a_bounded_number_of_times_then_a_c
     assert rows(app_env.data_dir)[3][1] == "complete"
 
 
-def test_server_failing_twice_recovers_by_itself(app_env: PortalEnvironment, external_server: ExternalInferenceServer) -> None:
+def test_server_failing_twice_recovers_by_itself(app_env: PortalApp, external_server: ExternalInferenceServer) -> None:
     app = open_app()
     before = external_server.chat_requests()
     question = unique("/fault 503x2 steady now")
@@ -144,7 +144,7 @@ def test_retry_waits_are_reported_while_waiting(external_server: ExternalInferen
 
 
 def test_server_hanging_past_the_timeout_gives_a_timeout_message_and_keeps_the_text(
-    app_env: PortalEnvironment, external_server: ExternalInferenceServer
+    app_env: PortalApp, external_server: ExternalInferenceServer
 ) -> None:
     app = open_app()
     question = unique("/fault hang:30 take your time")

@@ -7,26 +7,19 @@ tests/browser/test_security_browser.py). Without `[auth]` the app is single-user
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from components.auth import owner_from_claims
 from storage import repository
-from storage.engine import default_database_url, make_engine, make_sessionmaker
-from storage.migrate import upgrade_to_head
 from storage.models import Conversation
+from tests.apptest import PortalApp, open_app
 from tests.chat.page import page_title
 
-APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
-WORDS_PER_SECOND = "0"
 ISSUER = "https://login.example.test"
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -56,43 +49,13 @@ class Database:
             return {row.title: row.owner for row in session.scalars(select(Conversation))}
 
 
-def _clear_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    for name in list(os.environ):
-        if name.startswith(("AZURE_INFERENCE_", "PORTAL_")) or name == "DATABASE_URL":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PORTAL_OFFLINE_WORDS_PER_SECOND", WORDS_PER_SECOND)
-    _clear_caches()
-    engine = make_engine(default_database_url(tmp_path))
-    upgrade_to_head(engine)
-    try:
-        yield Database(make_sessionmaker(engine))
-    finally:
-        engine.dispose()
-        from components import resources
-
-        resources._offline_server(float(WORDS_PER_SECOND)).stop(timeout=1)
-        resources._database(default_database_url(tmp_path)).kw["bind"].dispose()
-        _clear_caches()
+def database(portal_app: PortalApp) -> Database:
+    return Database(portal_app.sessions)
 
 
 def run_app(user: dict | None, *, auth: bool = True, conversation_id: str | None = None) -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=30)
-    if auth:
-        app.secrets["auth"] = dict(AUTH)
-    if user is not None:
-        app.user = dict(user)
-    if conversation_id:
-        app.query_params["c"] = conversation_id
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_app(conversation_id or None, secrets={"auth": dict(AUTH)} if auth else None, user=user)
 
 
 def page_text(app: AppTest) -> str:

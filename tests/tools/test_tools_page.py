@@ -3,52 +3,33 @@ router and page, the real offline server, a real SQLite file per test.
 
 AppTest's chat input takes files (`ChatInput.upload`, Streamlit 1.67), so attachments go through the
 page as in the browser. As in tests/chat/test_chat_page.py, each test gets its own PORTAL_DATA_DIR and
-fresh Streamlit caches (`st.cache_resource` outlives an AppTest).
+fresh Streamlit caches (the `portal_app` fixture, tests/apptest.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
 from storage import repository
-from storage.engine import default_database_url, make_engine, make_sessionmaker
-from storage.migrate import upgrade_to_head
 from storage.records import MessageRecord
+from tests.apptest import PortalApp, assert_no_exception, open_app
 from tests.chat.page import page_title, stats_line, tool_chips, user_text
 from tests.tools.support import FAILING_TOOL, decoded_image, image_bytes, temporary_tool, wav_bytes
 
-APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
-WORDS_PER_SECOND = "0"
 SCHEMA = {
     "type": "object",
     "properties": {"city": {"type": "string"}, "population": {"type": "integer"}},
     "required": ["city", "population"],
 }
 KEPT = "The previous response format is kept until the schema is valid."
-
-
-def _clear_streamlit_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def _release_cached_resources(data_dir: Path) -> None:
-    from components import resources  # late: only the page tests need the Streamlit side
-
-    resources._offline_server(float(WORDS_PER_SECOND)).stop(timeout=1)
-    if (data_dir / "portal.db").exists():
-        resources._database(default_database_url(data_dir)).kw["bind"].dispose()
 
 
 @dataclass
@@ -70,36 +51,15 @@ class Portal:
 
 
 @pytest.fixture
-def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Portal]:
-    for name in list(os.environ):
-        if name.startswith(("AZURE_INFERENCE_", "PORTAL_")) or name == "DATABASE_URL":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PORTAL_OFFLINE_WORDS_PER_SECOND", WORDS_PER_SECOND)
-    monkeypatch.setenv("PORTAL_MAX_RATE_LIMIT_RETRIES", "1")
-    _clear_streamlit_caches()
-    engine = make_engine(default_database_url(tmp_path))
-    upgrade_to_head(engine)
-    try:
-        yield Portal(tmp_path, make_sessionmaker(engine))
-    finally:
-        engine.dispose()
-        _release_cached_resources(tmp_path)
-        _clear_streamlit_caches()
-
-
-def open_app(conversation_id: str | None = None) -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=30)
-    if conversation_id is not None:
-        app.query_params["c"] = conversation_id
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+def portal(portal_app: PortalApp) -> Portal:
+    """The app's environment (tests/apptest.py), one retry."""
+    portal_app.set(PORTAL_MAX_RATE_LIMIT_RETRIES="1")
+    return Portal(portal_app.data_dir, portal_app.sessions)
 
 
 def run(app: AppTest) -> AppTest:
     app.run()
-    assert not app.exception, [e.value for e in app.exception]
+    assert_no_exception(app)
     return app
 
 

@@ -5,7 +5,6 @@ import streamlit as st
 from components import embedding_inputs, embedding_notice, embedding_run, embedding_views, resources
 from components import embedding_state as keys
 from components.database_notice import show_unreachable
-from components.router_guard import require_router
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.embedding_jobs import BatchPolicy
 from portal.inference import InferenceError
@@ -15,7 +14,6 @@ from storage.errors import DatabaseUnavailable
 
 
 def main() -> None:
-    require_router()
     st.title("Embeddings")
     st.caption(
         "Embed texts with the connection's embeddings model, then explore them: a 2D/3D map coloured by label or "

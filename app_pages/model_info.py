@@ -5,7 +5,6 @@ import streamlit as st
 
 from components import resources
 from components.figures import latency_figure
-from components.router_guard import require_router
 from portal.inference import ErrorKind, InferenceError
 from portal.inference.endpoints import API_OPENAI
 from portal.probes import latency_probe, probe_capabilities
@@ -61,7 +60,6 @@ def _served_models(connection, listing: str) -> None:
 
 
 def main() -> None:
-    require_router()
     st.title("Model info")
     connection = resources.current_connection()
     backend = resources.get_backend(connection)

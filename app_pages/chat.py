@@ -14,7 +14,6 @@ from components.conversation_sidebar import conversation_sidebar
 from components.message_view import TurnActions, render_turn
 from components.outbox_view import Submission, database_unreachable
 from components.reply_view import stream_turn
-from components.router_guard import require_router
 from components.services import chat_service
 from portal.attachments import AUDIO_TYPES, IMAGE_TYPES, MAX_UPLOAD_BYTES
 from portal.chat_service import ChatService
@@ -39,7 +38,6 @@ def ping_database() -> None:
 
 
 def main() -> None:
-    require_router()
     # Clicked by the page script once a stopped run has ended: that rerun draws the final state (drawn
     # first, so that it is on the page whatever the stopped run reached).
     st.button("Show the stopped reply", key="portal_hidden_after_stop")
