@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -79,7 +80,7 @@ def scatter_figure(
     for group in order:
         rows = [i for i, g in enumerate(grouped) if g == group]
         hover = [hover_text(texts[i]) for i in rows]
-        common = dict(name=str(group), mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
+        common: dict[str, Any] = dict(name=str(group), mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
         if three_d:
             figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], marker=dict(size=3, opacity=0.8), **common))
         else:

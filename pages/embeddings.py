@@ -41,7 +41,8 @@ def main() -> None:
 
 
 def explore(explorer: EmbeddingExplorer, text_set: TextSet | None, spec: EmbeddingSpec, policy: BatchPolicy) -> None:
-    if st.button("Embed", type="primary", disabled=text_set is None, icon=":material/scatter_plot:"):
+    # A disabled button never returns True; the second test tells the type checker so.
+    if st.button("Embed", type="primary", disabled=text_set is None, icon=":material/scatter_plot:") and text_set is not None:
         embedding_run.embed_with_progress(explorer, text_set, spec, policy)
 
     corpus = st.session_state.get(keys.CORPUS)
