@@ -46,7 +46,8 @@ def explore(
     shown = st.session_state.get(keys.CORPUS)
     # Above the results: what the offline demo's lexical model can and cannot tell (for the model shown).
     embedding_notice.show_lexical_notice(connection, spec.model if clicked or shown is None else shown[1].model)
-    if clicked:
+    # A disabled button never returns True; the second test tells the type checker so.
+    if clicked and text_set is not None:
         embedding_run.embed_with_progress(explorer, text_set, spec, policy)
 
     corpus = st.session_state.get(keys.CORPUS)

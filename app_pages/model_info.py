@@ -109,9 +109,9 @@ def main() -> None:
         failures = [s for s in samples if not s.ok]
         for sample in failures:
             st.error(f"Run {sample.run} {sample.call}: {sample.error_kind}")
-        chat = [s for s in samples if s.call == "chat" and s.ok and s.tokens_per_second]
-        if chat:
-            st.caption(f"Mean tokens per second: {sum(s.tokens_per_second for s in chat) / len(chat):,.1f}")
+        rates = [rate for s in samples if s.call == "chat" and s.ok and (rate := s.tokens_per_second)]
+        if rates:
+            st.caption(f"Mean tokens per second: {sum(rates) / len(rates):,.1f}")
 
 
 main()

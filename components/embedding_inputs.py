@@ -180,6 +180,7 @@ def clear_results() -> None:
 def text_source(explorer: EmbeddingExplorer) -> TextSet | None:
     """The texts to embed from the chosen source, with a line saying what was dropped or cut."""
     source = st.radio("Texts from", [PASTE, UPLOAD, CHAT], horizontal=True, key=keys.SOURCE, on_change=clear_results)
+    text_set: TextSet | None
     if source == PASTE:
         text_set = from_pasted(st.text_area("Texts, one per line", SAMPLE_TEXTS, height=200, key=keys.PASTE))
     elif source == UPLOAD:

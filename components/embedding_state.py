@@ -48,7 +48,7 @@ class _SessionsAtFirstUse:
     from a worker thread, which must not go through Streamlit's caches and secrets each time."""
 
     def __init__(self) -> None:
-        self._sessions = None
+        self._sessions: SessionFactory | None = None  # the sessionmaker, once looked up
 
     def begin(self) -> AbstractContextManager[Session]:
         if self._sessions is None:

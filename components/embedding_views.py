@@ -104,7 +104,7 @@ def _map(
     projection = _projection(corpus_id, method, dims, vectors)
     position = {int(row): i for i, row in enumerate(projection.indices)}
     by_label = colour_by == "label" and labels is not None
-    groups = labels if by_label else [f"cluster {c}" for c in clusters]
+    groups = labels if by_label and labels is not None else [f"cluster {c}" for c in clusters]
     names = None if by_label else _cluster_names(corpus_id, k, texts, clusters)
     shown_texts = [texts[row] for row in projection.indices]
     shown_groups = [groups[row] for row in projection.indices]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import plotly.colors
@@ -99,7 +100,7 @@ def scatter_figure(
     for group in order:
         rows = [i for i, g in enumerate(grouped) if g == group]
         hover = [hover_text(texts[i]) for i in rows]
-        common = dict(name=str(group), mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
+        common: dict[str, Any] = dict(name=str(group), mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
         # A thin white outline keeps touching points apart and pale colours visible on the white plot.
         outline = dict(width=0.5 if three_d else 1, color="white")
         marker = dict(size=size, opacity=POINT_OPACITY, color=colours[group], line=outline)

@@ -19,7 +19,7 @@ from .chrome import screen_reader_text
 
 # One sentence on what happened and what to do. An error's own text (portal/inference/errors.py) says
 # both for errors, so an error shows that text alone.
-STATUS_MARKERS = {
+STATUS_MARKERS: dict[str, tuple[str, str]] = {
     MessageStatus.STOPPED: ("Stopped by you; the partial reply is kept. Regenerate for a full one.", "warning"),
     MessageStatus.INTERRUPTED: ("Interrupted: the page was closed before the reply finished; what arrived is kept.", "warning"),
     MessageStatus.INCOMPLETE: ("Incomplete: the app stopped before the reply finished; what arrived is kept.", "warning"),
@@ -76,7 +76,7 @@ def _attachments(message: MessageRecord) -> None:
 
 def _structured(message: MessageRecord) -> bool:
     """Render a JSON reply formatted and checked against its schema; False when not structured."""
-    response_format = (message.params or {}).get("response_format")
+    response_format = (message.params or {}).get("response_format") or {}
     check = check_reply(message.content, response_format) if message.status == MessageStatus.COMPLETE else None
     if check is None:
         return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from portal.chat_service import ChatService, PreparedReply, ToolStep
 from portal.chat_settings import ChatSettings
@@ -52,7 +53,7 @@ class ThinkingBlock:
     (with the same text) once the answer starts, so the answer is what the eye lands on."""
 
     def __init__(self) -> None:
-        self._slot = None
+        self._slot: DeltaGenerator | None = None
         self._parts: list[str] = []
         self._drawn_at = 0.0
 

@@ -368,7 +368,7 @@ def plan_reply(body: dict[str, Any], *, reasons: bool = False, reasoning_effort:
     seed = body.get("seed")
     seed_material = _stable_hash(messages, seed)
     last = messages[-1] if messages else {}
-    last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+    last_user: dict[str, Any] = next((m for m in reversed(messages) if m.get("role") == "user"), {})
     directives, last_user_text = parse_directives(text_of(last_user.get("content")))
     plan = ChatPlan(prompt_tokens=count_message_tokens(messages), directives=directives)
     max_tokens = body.get("max_completion_tokens")

@@ -52,7 +52,7 @@ def load_image(data: bytes) -> Image.Image | None:
         return None
 
 
-def nearest_colour_name(rgb: tuple[float, float, float]) -> str:
+def nearest_colour_name(rgb: tuple[float, ...]) -> str:
     return min(_COLOUR_NAMES, key=lambda name: sum((a - b) ** 2 for a, b in zip(rgb, _COLOUR_NAMES[name])))
 
 
@@ -69,7 +69,9 @@ def describe_image_url(url: str, detail: str | None = None) -> str:
     if image is None:
         return f"an attachment of {len(data)} bytes that is not a readable image"
     small = image.convert("RGB").resize((1, 1), Image.Resampling.BOX)
-    colour = nearest_colour_name(small.getpixel((0, 0)))
+    pixel = small.getpixel((0, 0))
+    assert isinstance(pixel, tuple), "an RGB image's pixel is an (r, g, b) tuple"
+    colour = nearest_colour_name(pixel)
     detail_note = f", detail {detail}" if detail else ""
     return f"a {image.width}x{image.height} {image.format or 'image'} image, mostly {colour}{detail_note}"
 

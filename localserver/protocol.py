@@ -6,7 +6,7 @@ Validation errors become a 400 whose message names the offending field, never a 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -146,7 +146,10 @@ def _describe(error: ValidationError) -> tuple[str, str | None]:
     return f"Invalid value for '{location}': {first['msg']}.", location
 
 
-def validate(model: type[_Strict], body: dict[str, Any], extra_parameters: str | None) -> _Strict:
+_Request = TypeVar("_Request", bound=_Strict)
+
+
+def validate(model: type[_Request], body: dict[str, Any], extra_parameters: str | None) -> _Request:
     """Validate `body`; unknown root keys are refused unless `extra-parameters` allows them."""
     try:
         parsed = model.model_validate(body)

@@ -140,7 +140,7 @@ def value_for_schema(
         return bool(re.search(r"\b(yes|true|on|enable)\b", text, re.IGNORECASE))
     if kind == "null":
         return None
-    value = _string_value(name, schema, text)
+    string = _string_value(name, schema, text)
     if max_length := schema.get("maxLength"):
-        value = value[: int(max_length)]
-    return value
+        string = string[: int(max_length)]
+    return string

@@ -190,8 +190,8 @@ async def paced_stream(
     timing.finished_at = time.time()
 
 
-async def truncated_json(body: bytes) -> AsyncIterator[bytes]:
-    yield body[: len(body) // 2]
+async def truncated_json(body: bytes | memoryview) -> AsyncIterator[bytes]:
+    yield bytes(body[: len(body) // 2])
     raise CutConnection()
 
 

@@ -23,7 +23,7 @@ def cluster_labels(texts: Sequence[str], clusters: Sequence[int] | np.ndarray, w
 
     clusters = np.asarray(clusters)
     ids = sorted(int(c) for c in set(clusters.tolist()))
-    documents = [" ".join(texts[i] for i in np.flatnonzero(clusters == cluster)) for cluster in ids]
+    documents = [" ".join(texts[int(i)] for i in np.flatnonzero(clusters == cluster)) for cluster in ids]
     vectorizer = CountVectorizer(stop_words="english", token_pattern=WORD_PATTERN, lowercase=True)
     try:
         counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)

@@ -290,7 +290,7 @@ class _Job:
 
     # -- the loop -------------------------------------------------------------------------------
 
-    async def run(self, embed: AsyncEmbed, missing: list[str]) -> str:
+    async def run(self, embed: AsyncEmbed, missing: list[str]) -> JobStatus:
         self.embed = embed
         size = self.policy.batch_size
         pending = collections.deque(missing[start : start + size] for start in range(0, len(missing), size))

@@ -48,7 +48,7 @@ class PendingReply:
 class Outbox:
     """One browser session's unsaved writes, in order, plus the conversation whose reply is due."""
 
-    def __init__(self, store: MutableMapping[str, Any], key: str = OUTBOX_KEY):
+    def __init__(self, store: MutableMapping[Any, Any], key: str = OUTBOX_KEY):  # st.session_state: str | int keys
         if key not in store:
             store[key] = {"messages": [], "replies": [], "reply_due": None}
         self._state: dict[str, Any] = store[key]

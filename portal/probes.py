@@ -49,7 +49,7 @@ def _chat_once(backend: InferenceBackend, model: str | None) -> ReplyOutcome:
     )
     for _ in stream:
         pass
-    return stream.outcome
+    return stream.close()  # finalised by the end of iteration already; close() returns that outcome
 
 
 def probe_chat(backend: InferenceBackend, connection: Connection, model: str | None = None) -> CapabilityResult:

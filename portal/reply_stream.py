@@ -11,7 +11,7 @@ kept apart from the answer (`reasoning`) and handed to `on_reasoning` as it arri
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 from storage.records import MessageStatus
@@ -110,11 +110,9 @@ class ReplyStream:
     def close(self, status: str = STOPPED) -> ReplyOutcome:
         """Stop reading (if still reading) and finalise with `status` unless already finalised."""
         self._generator.close()
-        if self.outcome is None:
-            self._finish(status, None)
-        return self.outcome
+        return self._finish(status, None)
 
-    def _run(self) -> Iterator[str]:
+    def _run(self) -> Generator[str, None, None]:
         events: Iterator[ChatEvent] | None = None
         error: InferenceError | None = None
         last_flush = self._started
@@ -177,9 +175,10 @@ class ReplyStream:
         nothing_arrived = not self._parts and not self._tool_calls and not self._reasoning
         return error.kind in RETRYABLE and nothing_arrived and self._retries < self._max_retries
 
-    def _finish(self, status: str, error: InferenceError | None) -> None:
+    def _finish(self, status: str, error: InferenceError | None) -> ReplyOutcome:
+        """Set the outcome and call `on_finish`, the first time only; return the outcome either way."""
         if self.outcome is not None:
-            return
+            return self.outcome
         now = self._clock()
         end = self._end
         self.outcome = ReplyOutcome(
@@ -200,3 +199,4 @@ class ReplyStream:
             response_id=end.response_id if end else None,
         )
         self._on_finish(self.outcome)
+        return self.outcome

@@ -366,7 +366,9 @@ class PortalSettings(BaseSettings):
         """secrets.toml wins over the environment for the same key. Raises pydantic's ValidationError."""
         keys = frozenset(SETTING_NAMES)
         sources = (_MappingSource(cls, secrets, keys), _MappingSource(cls, env, keys))
-        return cls(_build_sources=(sources, {}))
+        # _build_sources is a documented BaseSettings.__init__ argument; mypy, seeing the model as a
+        # dataclass, knows only the fields.
+        return cls(_build_sources=(sources, {}))  # type: ignore[call-arg]
 
     @model_validator(mode="before")
     @classmethod

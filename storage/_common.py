@@ -12,7 +12,7 @@ import json
 import math
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import JSON, DateTime, select
 from sqlalchemy.orm import Session
@@ -47,7 +47,7 @@ def normalize_conversation_id(value: object) -> str | None:
         return None
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """True for a plain ``int`` (``bool`` is rejected although it subclasses int)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -185,9 +185,9 @@ def _count(name: str, value: object) -> int | None:
         return None
     if not is_int(value):
         raise TypeError(f"{name} must be an integer or None")
-    if value < 0:  # type: ignore[operator]
+    if value < 0:
         raise ValueError(f"{name} must not be negative")
-    return int(value)  # type: ignore[arg-type]
+    return int(value)
 
 
 def _duration(name: str, value: object) -> float | None:

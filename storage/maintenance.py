@@ -100,15 +100,17 @@ class SqliteMaintenance(_Upkeep):
             connection.commit()
             for table in (t for t in FTS_TABLES if t in present):
                 while steps < MAX_MERGE_STEPS:
-                    before = connection.execute(text("SELECT total_changes()")).scalar()
+                    before = connection.execute(text("SELECT total_changes()")).scalar_one()
                     connection.exec_driver_sql(f"INSERT INTO {table}({table}, rank) VALUES ('merge', {MERGE_PAGES})")
-                    changes = connection.execute(text("SELECT total_changes()")).scalar() - before
+                    changes = connection.execute(text("SELECT total_changes()")).scalar_one() - before
                     connection.commit()  # each step its own short transaction: writers wait a few ms at most
                     if changes < 2:  # FTS5's documented test: fewer than 2 changes means nothing was merged
                         break
                     steps += 1
             # Outside any transaction (the driver is in autocommit mode); PASSIVE never blocks writers.
-            connection.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            dbapi_connection = connection.connection.dbapi_connection
+            if dbapi_connection is not None:  # None only once the pool has invalidated this connection
+                dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         return steps
 
 

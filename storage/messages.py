@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -30,7 +30,8 @@ from storage.errors import ConversationNotFound, MessageNotFound
 from storage.models import Conversation, Message
 from storage.records import MESSAGE_TIMESTAMPS, MESSAGE_VALUES, MessageRecord, MessageStatus
 
-_conversations, _messages = Conversation.__table__, Message.__table__
+# Declared tables (the ORM types `__table__` as any FromClause; insert() and update() need a Table)
+_conversations, _messages = cast(Table, Conversation.__table__), cast(Table, Message.__table__)
 _MESSAGE_COLUMNS = (*MESSAGE_VALUES, *MESSAGE_TIMESTAMPS)  # what the PostgreSQL append inserts (the place: computed)
 _message_values = ", ".join(f":m_{name}" for name in _MESSAGE_COLUMNS)
 

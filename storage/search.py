@@ -29,7 +29,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, or_, select, table, text, union
+from sqlalchemy import ColumnElement, CompoundSelect, column, func, literal_column, or_, select, table, text, union
 from sqlalchemy.orm import Session
 
 from storage.models import Conversation, Message
@@ -147,7 +147,7 @@ def _indexable(session: Session, dialect: str, needle: str) -> bool:
     return False
 
 
-def _indexed_candidates(dialect: str, owner: str, needle: str, pattern: str) -> Select:
+def _indexed_candidates(dialect: str, owner: str, needle: str, pattern: str) -> CompoundSelect:
     """Ids of conversations whose title or a message contains the needle, found through the index."""
     content_matches = Message.content.ilike(pattern, escape=LIKE_ESCAPE)
     title_matches = Conversation.title.ilike(pattern, escape=LIKE_ESCAPE)

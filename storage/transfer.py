@@ -60,7 +60,10 @@ def export_conversation(session: Session, conversation_id: str, *, owner: str = 
             "message_count": len(messages),
             "leaf": position.get(conversation.leaf_id) if conversation.leaf_id is not None else None,
         },
-        "messages": [{**_export_message(message), "parent": position.get(message.parent_id)} for message in messages],
+        "messages": [
+            {**_export_message(message), "parent": position.get(message.parent_id) if message.parent_id is not None else None}
+            for message in messages
+        ],
     }
 
 

@@ -15,7 +15,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from azure.ai.inference import ChatCompletionsClient, EmbeddingsClient, load_client
 from azure.ai.inference import aio as inference_aio
@@ -381,7 +381,9 @@ class AzureInferenceBackend:
 
     def _embeddings_client(self) -> EmbeddingsClient:
         if self._embeddings is None:
-            defaults = {"model": self.connection.embeddings_model} if self._send_model and self.connection.embeddings_model else {}
+            defaults: dict[str, Any] = (
+                {"model": self.connection.embeddings_model} if self._send_model and self.connection.embeddings_model else {}
+            )
             self._embeddings = EmbeddingsClient(self.connection.endpoint, self._credential, **defaults, **self._client_kwargs)
         return self._embeddings
 
@@ -398,7 +400,11 @@ class AzureInferenceBackend:
     def embed(self, texts: Sequence[str], options: EmbeddingOptions) -> EmbeddingBatch:
         try:
             # stream=True: the generated operation returns the body's bytes instead of deserialising it
-            chunks = self._embeddings_client().embed(input=list(texts), stream=True, **self._embed_params(options, self._send_model))
+            # (the SDK's annotation says EmbeddingsResult whatever `stream` is, hence the cast)
+            chunks = cast(
+                "Iterator[bytes]",
+                self._embeddings_client().embed(input=list(texts), stream=True, **self._embed_params(options, self._send_model)),
+            )
             body = b"".join(chunks)
         except Exception as exc:  # noqa: BLE001
             raise to_inference_error(exc) from exc
@@ -409,12 +415,17 @@ class AzureInferenceBackend:
         """An async embed function on one aio client bound to this event loop (aiohttp sessions cannot cross loops)."""
         credential, auth_kwargs = client_auth(self.connection, self._token_credential_factory, is_async=True)
         kwargs = {**self._client_kwargs, **auth_kwargs}
-        defaults = {"model": self.connection.embeddings_model} if self._send_model and self.connection.embeddings_model else {}
+        defaults: dict[str, Any] = (
+            {"model": self.connection.embeddings_model} if self._send_model and self.connection.embeddings_model else {}
+        )
         async with inference_aio.EmbeddingsClient(self.connection.endpoint, credential, **defaults, **kwargs) as client:
 
             async def embed(texts: Sequence[str], options: EmbeddingOptions) -> EmbeddingBatch:
                 try:
-                    chunks = await client.embed(input=list(texts), stream=True, **self._embed_params(options, self._send_model))
+                    chunks = cast(  # stream=True: bytes, as in embed() above
+                        "AsyncIterator[bytes]",
+                        await client.embed(input=list(texts), stream=True, **self._embed_params(options, self._send_model)),
+                    )
                     body = b"".join([chunk async for chunk in chunks])
                 except Exception as exc:  # noqa: BLE001
                     raise to_inference_error(exc) from exc

@@ -25,7 +25,7 @@ import contextlib
 import inspect
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx2  # the openai package's HTTP client: a raw response for the listing routes it has no method for
 import openai
@@ -75,6 +75,8 @@ from .types import (
 from .wire_formats import decode_embeddings, parse_listing
 
 if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
+
     from portal.settings import Connection
 
 CONNECTION_TIMEOUT_SECONDS = 10.0
@@ -349,7 +351,8 @@ class OpenAIBackend:
 
     def _create(self, messages: Sequence[ChatMessage], options: ChatOptions, *, stream: bool) -> Any:
         model = self._chat_model(options.model)
-        payload = [to_openai_message(m) for m in messages]
+        # Plain dicts in the wire shape of the package's message TypedDicts (a role is a str here, not a Literal)
+        payload = cast("list[ChatCompletionMessageParam]", [to_openai_message(m) for m in messages])
         for attempt in range(3):  # at most two adaptations (tokens parameter, stream_options)
             params = self._chat_params(model, options, stream=stream)
             try:

@@ -7,12 +7,13 @@ which SDK answered.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     import numpy as np
 
-WIRE_CHAT_COMPLETIONS, WIRE_RESPONSES = "chat_completions", "responses"
+WIRE_CHAT_COMPLETIONS: Final = "chat_completions"
+WIRE_RESPONSES: Final = "responses"
 WIRES = (WIRE_CHAT_COMPLETIONS, WIRE_RESPONSES)
 REASONING_EFFORTS = ("low", "medium", "high")
 REASONING_SUMMARIES = ("auto", "detailed")

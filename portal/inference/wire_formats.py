@@ -57,7 +57,8 @@ def _listing(entries: Any, source: str) -> ModelListing:
         status = entry.get("status")
         if isinstance(status, str) and status not in ("succeeded", "Succeeded"):
             continue  # a deployment still being created (or failed) cannot answer yet
-        model, version = entry.get("model"), None
+        model: Any = entry.get("model")
+        version = None
         if isinstance(model, dict):  # newer listings: {"name", "version", "format"}
             model, version = model.get("name"), model.get("version")
         model = model if isinstance(model, str) else None

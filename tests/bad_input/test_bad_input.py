@@ -25,6 +25,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from components import embedding_state as keys
+from components.embedding_inputs import SAMPLE_TEXTS
 from portal.attachments import AttachmentError, prepare_attachment
 from portal.chat_service import ChatService, MessageTooLong, clean_user_text
 from portal.chat_settings import ChatSettings
@@ -448,9 +449,10 @@ def test_embeddings_pasted_texts(row: Row, env: PortalApp) -> None:
     assert shown(app, row.expected), all_messages(app)
 
 
+SAMPLE_EMBEDDED = f"Embedded {len(SAMPLE_TEXTS.splitlines())} texts"  # the page's own sample, as it opens
 DIMENSIONS = (
-    Row("dimensions-0", 0, "Embedded 10 texts"),  # outside the widget's 1..8192: ignored, the model default is used
-    Row("dimensions-100000", 100_000, "Embedded 10 texts"),  # likewise
+    Row("dimensions-0", 0, SAMPLE_EMBEDDED),  # outside the widget's 1..8192: ignored, the model default is used
+    Row("dimensions-100000", 100_000, SAMPLE_EMBEDDED),  # likewise
     Row("dimensions-5000", 5000, "'dimensions' must be between 1 and 3072"),  # allowed by the widget, refused by the model
 )
 

@@ -91,7 +91,7 @@ def _sqlite_has_trigram(bind: sa.Connection) -> bool:
     options = {row[0] for row in bind.exec_driver_sql("PRAGMA compile_options")}
     if "ENABLE_FTS5" not in options:
         return False
-    version = tuple(int(part) for part in bind.exec_driver_sql("SELECT sqlite_version()").scalar().split("."))
+    version = tuple(int(part) for part in bind.exec_driver_sql("SELECT sqlite_version()").scalar_one().split("."))
     return version >= (3, 34, 0)  # the trigram tokenizer
 
 
