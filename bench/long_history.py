@@ -35,6 +35,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from localserver import ServerConfig, start
 from storage.engine import default_database_url, make_engine, make_sessionmaker
 from storage.migrate import upgrade_to_head
@@ -50,6 +52,8 @@ FULL_HISTORY_REPEATS = 3  # the informational full-history baseline takes ~45 s 
 OPEN_TARGET_VS_FLOOR = 1.25  # page open / the smallest Streamlit page's, same run
 FIRST_TOKEN_TARGET_VS_FAIR = 1.25  # send to first token / the fair baseline's, same run
 INPUT = '[data-testid="stChatInputTextArea"]'
+CHAT_MESSAGE = '[data-testid="stChatMessage"]'
+SHOWN = 40  # messages the portal and the fair baseline render of a long conversation
 EMPTY_MARKER = "empty-page-ready"
 
 # Installed before any page script: records when `marker` first appears in the document.
@@ -96,6 +100,9 @@ def build_database(data_dir: Path, sizes: tuple[int, ...]) -> dict[int, tuple[st
         conversation_id = f"00000000-0000-4000-8000-{size:012d}"
         marker = f"history-end-{size}"
         with sessions.begin() as session:
+            # One branch, root to leaf, as the app writes it: each message follows the one before
+            # (parent_id, depth). Without the links the chat page would show only the last message.
+            first_id = (session.scalar(select(func.max(Message.id))) or 0) + 1
             stamp = start_time + timedelta(seconds=20 * size)
             session.add(Conversation(id=conversation_id, owner="", title=f"A {size:,}-message conversation", settings={},
                                      created_at=start_time, updated_at=stamp, message_count=size))  # fmt: skip
@@ -111,8 +118,9 @@ def build_database(data_dir: Path, sizes: tuple[int, ...]) -> dict[int, tuple[st
                 if number == size - 1:
                     content += f" {marker}"
                 when = start_time + timedelta(seconds=20 * number)
-                rows.append({"conversation_id": conversation_id, "role": role, "content": content, "status": "complete",
-                             "created_at": when, "updated_at": when})  # fmt: skip
+                rows.append({"id": first_id + number, "conversation_id": conversation_id, "role": role, "content": content,
+                             "status": "complete", "created_at": when, "updated_at": when,
+                             "parent_id": first_id + number - 1 if number else None, "depth": number})  # fmt: skip
             session.execute(Message.__table__.insert(), rows)
         made[size] = (conversation_id, marker)
     engine.dispose()
@@ -172,6 +180,7 @@ def open_and_send(browser, app: App, conversation_id: str, marker: str, probe: s
         page.locator(INPUT).wait_for(state="visible", timeout=60_000)
         time.sleep(0.5)  # the page is idle before the message is sent
         forward_msgs = received[0]
+        shown = page.locator(CHAT_MESSAGE).count()
         page.evaluate(
             """(m) => {
                 window.__watch(m);
@@ -185,7 +194,7 @@ def open_and_send(browser, app: App, conversation_id: str, marker: str, probe: s
         page.wait_for_function("window.__seenAt !== null", timeout=120_000, polling=50)
         first_token_ms = page.evaluate("window.__seenAt - window.__sentAt")
         time.sleep(1.0)  # let the reply finish and be stored before the next run opens the page
-        return {"open_ms": open_ms, "first_token_ms": first_token_ms, "forward_msgs": forward_msgs}
+        return {"open_ms": open_ms, "first_token_ms": first_token_ms, "forward_msgs": forward_msgs, "shown": shown}
     finally:
         context.close()
 
@@ -228,6 +237,8 @@ def run(quick: bool = False, sizes: tuple[int, ...] | None = None, repeats: int 
                             else:
                                 probe = f"probe-{size}-{name}-{attempt}"
                                 runs[name].append(open_and_send(browser, app, conversation_id, marker, probe))
+                                if name != "full" and runs[name][-1]["shown"] < SHOWN:  # measure the conversation, not less
+                                    raise RuntimeError(f"{name} showed {runs[name][-1]['shown']} of {size:,} messages, not {SHOWN}")
                                 marker = f'"{probe}"'  # the reply just stored is now the last message
                             print(f"  [history] {size:,} messages, {name}: {runs[name][-1]}", flush=True)
                     memory = {name: app.rss_mb() for name, app in apps.items()}

@@ -51,9 +51,11 @@ def status_marker(message: MessageRecord) -> tuple[str, str] | None:
     return text, level
 
 
-def user_text(text: str) -> None:
-    """The user's words exactly as typed: line breaks and spacing kept, nothing interpreted."""
-    st.html(f'<p class="portal-user-text">{html.escape(text)}</p>')
+def user_text(text: str, said: str = "") -> None:
+    """The user's words exactly as typed: line breaks and spacing kept, nothing interpreted. `said` (trusted)
+    is announced to screen readers first, in the same element: one element per message, not two."""
+    label = f'<span class="portal-sr-only">{said}</span>' if said else ""
+    st.html(f'{label}<p class="portal-user-text">{html.escape(text)}</p>')
 
 
 def copy_button(text: str, label: str = "Copy") -> None:
@@ -149,13 +151,14 @@ def _assistant_body(turn: Turn) -> None:
 def render_turn(turn: Turn, actions: TurnActions | None) -> None:
     avatar, said = AUTHORS.get(turn.role, AUTHORS[ASSISTANT])
     with st.chat_message(avatar):
-        screen_reader_text(said)
+        if turn.role == USER and turn.first.content and not (actions is not None and actions.editing == turn.first.id):
+            user_text(turn.first.content, said)  # the label and the words in one element
+        else:
+            screen_reader_text(said)
         if turn.role == USER:
             if actions is not None and actions.editing == turn.first.id:
                 actions.edit_form(turn.first)
                 return
-            if turn.first.content:
-                user_text(turn.first.content)
             _attachments(turn.first)
         else:
             _assistant_body(turn)

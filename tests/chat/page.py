@@ -20,16 +20,18 @@ def walk(node: Any) -> Iterator[Any]:
 def user_text(bubble: Any) -> str:
     """The user's text as the page shows it (the escaped, line-break-keeping paragraph)."""
     for element in bubble.html:
-        if 'class="portal-user-text"' in element.value:
-            return html.unescape(re.sub(r"<[^>]+>", "", element.value))
+        found = re.search(r'<p class="portal-user-text">(.*?)</p>', element.value, re.S)
+        if found:
+            return html.unescape(found.group(1))
     return ""
 
 
 def said(bubble: Any) -> str:
     """The screen-reader label of a message ("You said:", "The model said:")."""
     for element in bubble.html:
-        if "portal-sr-only" in element.value:
-            return html.unescape(re.sub(r"<[^>]+>", "", element.value))
+        found = re.search(r'<span class="portal-sr-only">(.*?)</span>', element.value, re.S)
+        if found:
+            return html.unescape(found.group(1))
     return ""
 
 
