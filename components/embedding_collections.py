@@ -112,7 +112,7 @@ def library(store: Collections, owner: str) -> None:
         if notice is not None:
             (st.success if notice[0] == "success" else st.error)(notice[1])
         if not saved:
-            st.caption("Nothing saved yet: embed texts, then **Save as a collection** under the map.")
+            st.caption("Nothing saved yet: embed texts, then **Save as a collection** above the map.")
             return
         by_id = {record.id: record for record in saved}
         if st.session_state.get(keys.COLLECTION_PICK) not in by_id:
@@ -122,7 +122,12 @@ def library(store: Collections, owner: str) -> None:
         st.caption(f"From {chosen.source or 'unknown source'} · model `{model}` · {chosen.dimensions} dimensions")
         open_col, delete_col = st.columns(2)
         open_col.button(
-            "Open", type="primary", icon=":material/open_in_new:", on_click=_reopen, args=(store, owner, chosen), width="stretch"
+            "Open on the map",
+            type="primary",
+            icon=":material/open_in_new:",
+            on_click=_reopen,
+            args=(store, owner, chosen),
+            width="stretch",
         )
         delete_col.button("Delete", icon=":material/delete:", on_click=_delete, args=(store, chosen), width="stretch")
         name_col, rename_col = st.columns([3, 1], vertical_alignment="bottom")

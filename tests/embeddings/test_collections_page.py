@@ -69,7 +69,7 @@ def test_a_saved_collection_reopens_in_a_new_session_with_its_map_and_no_request
     again = _ok(_app())  # a new session: nothing embedded, no map yet
     assert not again.get("plotly_chart")
     assert [o for o in again.selectbox(key=keys.COLLECTION_PICK).options if o.startswith("Sample texts · 11 texts")]
-    _ok(_button(again, "Open").click().run())
+    _ok(_button(again, "Open on the map").click().run())
 
     assert sorted(_scatter_texts(again)) == sorted(TEXTS)
     assert again.number_input(key=keys.CLUSTERS).value == 3  # the map's options come back too
