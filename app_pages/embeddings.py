@@ -83,8 +83,10 @@ def explore(
             st.error(exc.user_message())
             return
     st.divider()
-    embedding_collections.save_form(collections, corpus_texts, corpus_spec, outcome)
-    embedding_views.render(explorer, corpus_texts, corpus_spec, outcome)
+    shown_map = embedding_views.render(
+        explorer, corpus_texts, corpus_spec, outcome, collection.saved_map if collection is not None else None
+    )
+    embedding_collections.save_form(collections, corpus_texts, corpus_spec, outcome, shown_map)
 
 
 main()

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from portal.collections import Collections, OpenedCollection, description_json, texts_csv, vectors_npy
+from portal.collections import Collections, OpenedCollection, SavedMap, description_json, texts_csv, vectors_npy
 from portal.embedding_explorer import EmbeddingSpec
 from portal.embedding_jobs import EmbeddingOutcome
 from portal.projections import available_methods
@@ -112,7 +112,7 @@ def library(store: Collections, owner: str) -> None:
         if notice is not None:
             (st.success if notice[0] == "success" else st.error)(notice[1])
         if not saved:
-            st.caption("Nothing saved yet: embed texts, then **Save as a collection** above the map.")
+            st.caption("Nothing saved yet: embed texts, then **Save as a collection** below the results.")
             return
         by_id = {record.id: record for record in saved}
         if st.session_state.get(keys.COLLECTION_PICK) not in by_id:
@@ -183,11 +183,13 @@ def _view_options() -> dict[str, Any]:
     return {name: st.session_state[key] for name, key in VIEW_KEYS.items() if key in st.session_state}
 
 
-def _save(store: Collections, text_set: TextSet, spec: EmbeddingSpec, outcome: EmbeddingOutcome) -> None:
+def _save(
+    store: Collections, text_set: TextSet, spec: EmbeddingSpec, outcome: EmbeddingOutcome, shown_map: SavedMap | None
+) -> None:
     name = st.session_state.get(keys.SAVE_NAME) or f"Texts of {datetime.now():%Y-%m-%d %H:%M}"
     replace = bool(st.session_state.get(keys.SAVE_REPLACE))
     try:
-        record = store.save(name, text_set, spec, outcome, view=_view_options(), replace=replace)
+        record = store.save(name, text_set, spec, outcome, view=_view_options(), shown_map=shown_map, replace=replace)
     except CollectionNameTaken as exc:
         _notice("error", f"{exc} Choose another name, or tick **Replace a collection of the same name**.")
         return
@@ -198,7 +200,9 @@ def _save(store: Collections, text_set: TextSet, spec: EmbeddingSpec, outcome: E
     _notice("success", f"Saved **{record.name}** ({record.text_count:,} texts).")
 
 
-def save_form(store: Collections, text_set: TextSet, spec: EmbeddingSpec, outcome: EmbeddingOutcome) -> None:
+def save_form(
+    store: Collections, text_set: TextSet, spec: EmbeddingSpec, outcome: EmbeddingOutcome, shown_map: SavedMap | None
+) -> None:
     """Save the shown texts, their vectors and the options under a name (the list above says how it went)."""
     if len(outcome.indices) == 0:
         return
@@ -206,4 +210,6 @@ def save_form(store: Collections, text_set: TextSet, spec: EmbeddingSpec, outcom
         with st.form("emb_save_form", border=False):
             st.text_input("Name", key=keys.SAVE_NAME, max_chars=200, placeholder="for example: support tickets, March")
             st.checkbox("Replace a collection of the same name", key=keys.SAVE_REPLACE)
-            st.form_submit_button("Save", icon=":material/save:", on_click=_save, args=(store, text_set, spec, outcome))
+            st.form_submit_button(
+                "Save", icon=":material/save:", on_click=_save, args=(store, text_set, spec, outcome, shown_map)
+            )

@@ -26,6 +26,7 @@ from storage.records import CollectionContents, CollectionRecord
 
 from .embedding_explorer import EmbeddingSpec
 from .embedding_jobs import EmbeddingOutcome, JobProgress, JobStatus
+from .projections import Projection
 from .text_inputs import TextSet
 
 EXPORT_FORMAT = "portal.embeddings-collection"
@@ -44,6 +45,51 @@ def spec_from_options(options: Mapping[str, Any]) -> EmbeddingSpec:
 
 
 @dataclass(frozen=True)
+class SavedMap:
+    """The map as the page showed it: the projection, the k-means clusters of every row and the
+    clusters' names (None when the map was coloured by label and they were not computed)."""
+
+    projection: Projection
+    dims: int
+    clusters: np.ndarray
+    k: int
+    names: dict[str, str] | None = None
+
+    def matches(self, method: str, dims: int) -> bool:
+        return (self.projection.method, self.dims) == (method, dims)
+
+
+def encode_map(saved: SavedMap) -> tuple[bytes, dict[str, Any]]:
+    """The map's arrays as one .npz blob (no pickle) and its small facts for the options."""
+    buffer = io.BytesIO()
+    projection = saved.projection
+    np.savez(
+        buffer,
+        coords=np.asarray(projection.coords, dtype="<f4"),
+        indices=np.asarray(projection.indices, dtype="<i8"),
+        clusters=np.asarray(saved.clusters, dtype="<i4"),
+    )
+    facts = {"method": projection.method, "dims": saved.dims, "total": projection.total, "k": saved.k, "names": saved.names}
+    return buffer.getvalue(), facts
+
+
+def decode_map(layout: bytes | None, facts: Mapping[str, Any] | None) -> SavedMap | None:
+    """The saved map, or None when there is none (or it cannot be read: the page then computes it)."""
+    if layout is None or not facts:
+        return None
+    try:
+        with np.load(io.BytesIO(layout), allow_pickle=False) as arrays:
+            coords, indices, clusters = arrays["coords"], arrays["indices"], arrays["clusters"]
+        projection = Projection(coords=coords, indices=indices, method=str(facts["method"]), total=int(facts["total"]))
+        names = facts.get("names")
+        return SavedMap(
+            projection, int(facts["dims"]), clusters.astype(np.int64), int(facts["k"]), dict(names) if names else None
+        )
+    except (KeyError, ValueError, TypeError, OSError):
+        return None
+
+
+@dataclass(frozen=True)
 class OpenedCollection:
     """A reopened collection: the texts as a `TextSet`, the spec, the map's options and the vectors
     (a read-only float32 matrix, row i for text i)."""
@@ -53,6 +99,7 @@ class OpenedCollection:
     spec: EmbeddingSpec
     vectors: np.ndarray
     view: dict[str, Any] = field(default_factory=dict)
+    saved_map: SavedMap | None = None
 
     def outcome(self) -> EmbeddingOutcome:
         """The collection as a finished embedding run (every text has its vector), for the views."""
@@ -78,6 +125,7 @@ def opened(contents: CollectionContents) -> OpenedCollection:
         spec=spec_from_options(record.options),
         vectors=vectors,
         view=dict(record.options.get("view") or {}),
+        saved_map=decode_map(contents.layout, record.options.get("map")),
     )
 
 
@@ -96,18 +144,23 @@ class Collections:
         outcome: EmbeddingOutcome,
         *,
         view: Mapping[str, Any] | None = None,
+        shown_map: SavedMap | None = None,
         replace: bool = False,
     ) -> CollectionRecord:
         """Save what the explorer shows: the texts that have a vector, their labels and vectors, the
         spec and the map's options. Raises ValueError (blank name, nothing embedded) or
-        `CollectionNameTaken` (storage.errors) unless `replace`."""
+        `CollectionNameTaken` (storage.errors) unless `replace`. `shown_map` (the map over these rows)
+        is kept so that reopening shows it without projecting and clustering again."""
         rows = np.asarray(outcome.indices, dtype=np.int64)
         if len(rows) == 0 or outcome.vectors.ndim != 2:
             raise ValueError("There is nothing embedded to save yet.")
         texts = [text_set.texts[i] for i in rows]
         labels = [text_set.labels[i] for i in rows] if text_set.labels is not None else None
         matrix = np.ascontiguousarray(outcome.vectors, dtype="<f4")
-        options = {"spec": spec_options(spec), "view": dict(view or {})}
+        options: dict[str, Any] = {"spec": spec_options(spec), "view": dict(view or {})}
+        layout = None
+        if shown_map is not None and len(shown_map.clusters) == len(rows):
+            layout, options["map"] = encode_map(shown_map)
         with unit_of_work(self._sessions) as session:
             return repository.save_collection(
                 session,
@@ -120,6 +173,7 @@ class Collections:
                 labels=labels,
                 vectors=matrix.tobytes(),
                 dimensions=int(matrix.shape[1]),
+                layout=layout,
                 replace=replace,
             )
 

@@ -104,12 +104,14 @@ def save_collection(
     labels: Sequence[str] | None = None,
     vectors: bytes,
     dimensions: int,
+    layout: bytes | None = None,
     replace: bool = False,
 ) -> CollectionRecord:
     """Save a collection for ``owner`` under ``name`` and return it (without its contents).
 
     ``vectors`` is ``len(texts)`` x ``dimensions`` float32 bytes. A name already used by ``owner``
     raises ``CollectionNameTaken`` unless ``replace``, which overwrites that collection (same id).
+    ``layout`` is opaque to storage: the explorer's saved map, given back by ``open_collection``.
     """
     name = clean_name(name)
     texts = [str(text) for text in texts]
@@ -132,6 +134,7 @@ def save_collection(
         "dimensions": int(dimensions),
         "contents": _encode_contents(texts, labels),
         "vectors": bytes(vectors),
+        "layout": bytes(layout) if layout is not None else None,
         "updated_at": now,
     }
     existing = session.scalar(select(Collection).where(Collection.owner == owner, Collection.name == name))
@@ -176,7 +179,8 @@ def open_collection(session: Session, collection_id: str, *, owner: str = "") ->
     if row is None:
         raise CollectionNotFound(collection_id)
     texts, labels = _decode_contents(bytes(row.contents))
-    return CollectionContents(record=_record(row), texts=texts, labels=labels, vectors=bytes(row.vectors))
+    layout = bytes(row.layout) if row.layout is not None else None
+    return CollectionContents(record=_record(row), texts=texts, labels=labels, vectors=bytes(row.vectors), layout=layout)
 
 
 def rename_collection(session: Session, collection_id: str, name: str, *, owner: str = "") -> CollectionRecord:

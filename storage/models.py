@@ -167,6 +167,8 @@ class Collection(Base):
     # Deferred: loading a Collection object (rename, save over) never reads the large columns.
     contents: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
     vectors: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    # The map as it was shown (coordinates, clusters), opaque bytes written by the explorer; None = none.
+    layout: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 

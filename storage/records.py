@@ -159,3 +159,4 @@ class CollectionContents:
     texts: tuple[str, ...]
     labels: tuple[str, ...] | None
     vectors: bytes
+    layout: bytes | None = None  # the map as shown when saved (the explorer's own format), if any

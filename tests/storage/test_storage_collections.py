@@ -68,6 +68,15 @@ def test_a_collection_without_labels_reopens_without_labels(session: Session) ->
     saved = _save(session, labels=None)
 
     assert open_collection(session, saved.id, owner=ALICE).labels is None
+    assert open_collection(session, saved.id, owner=ALICE).layout is None
+
+
+def test_the_saved_layout_comes_back_byte_for_byte(session: Session) -> None:
+    layout = bytes(range(256)) * 10
+
+    saved = _save(session, layout=layout)
+
+    assert open_collection(session, saved.id, owner=ALICE).layout == layout
 
 
 def test_list_shows_the_owners_collections_newest_first(session_factory: sessionmaker[Session]) -> None:

@@ -7,7 +7,8 @@ Create Date: 2026-12-05
 ``collections`` holds an exploration saved by name (unique per owner): where its texts came from,
 the model and options, the texts and labels (``contents``, zlib-compressed JSON) and the vectors
 (``vectors``, ``text_count`` x ``dimensions`` little-endian float32), so a saved collection reopens
-from one row.
+from one row. ``layout`` keeps the map as it was shown (opaque bytes the explorer writes: coordinates
+and clusters), so a large collection reopens without projecting and clustering again.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def upgrade() -> None:
         sa.Column("dimensions", sa.Integer(), nullable=False),
         sa.Column("contents", sa.LargeBinary(), nullable=False),
         sa.Column("vectors", sa.LargeBinary(), nullable=False),
+        sa.Column("layout", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_collections"),
