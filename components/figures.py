@@ -108,17 +108,17 @@ def scatter_figure(
     group_of = np.asarray(grouped, dtype=object)
     hovers = np.asarray([hover_text(text) for text in texts], dtype=object)
     for group in order:
-        rows = np.flatnonzero(group_of == group)
-        hover = hovers[rows]
-        common: dict[str, Any] = dict(name=str(group), mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
+        members = np.flatnonzero(group_of == group)
+        group_hover = hovers[members]
+        common: dict[str, Any] = dict(name=str(group), mode="markers", hovertext=group_hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
         # A thin white outline keeps touching points apart and pale colours visible on the white plot.
         outline = dict(width=0.5 if three_d else 1, color="white")
         marker = dict(size=size, opacity=POINT_OPACITY, color=colours[group], line=outline)
         if three_d:
-            figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], marker=marker, **common))
+            figure.add_trace(go.Scatter3d(x=coords[members, 0], y=coords[members, 1], z=coords[members, 2], marker=marker, **common))
         else:
             trace = go.Scattergl if webgl else go.Scatter
-            figure.add_trace(trace(x=coords[rows, 0], y=coords[rows, 1], marker=marker, **common))
+            figure.add_trace(trace(x=coords[members, 0], y=coords[members, 1], marker=marker, **common))
     if highlight:
         rows = list(highlight)
         hover = [f"score {highlight[i]:.3f}<br>{hover_text(texts[i])}" for i in rows]
@@ -130,9 +130,9 @@ def scatter_figure(
             figure.add_trace((go.Scattergl if webgl else go.Scatter)(x=coords[rows, 0], y=coords[rows, 1], **common))
     notes = []
     for group, label in (group_labels or {}).items():
-        rows = np.flatnonzero(group_of == group)
-        if label and len(rows):
-            centre = np.median(coords[rows], axis=0)
+        members = np.flatnonzero(group_of == group)
+        if label and len(members):
+            centre = np.median(coords[members], axis=0)
             font = dict(size=12, color="#222")
             note = dict(text=html.escape(label), showarrow=False, bgcolor="rgba(255,255,255,0.8)", font=font)
             notes.append(dict(x=centre[0], y=centre[1], **({"z": centre[2]} if three_d else {}), **note))
