@@ -20,7 +20,7 @@ from portal.embedding_explorer import EmbeddingSpec
 from portal.embedding_jobs import EmbeddingOutcome
 from portal.projections import available_methods
 from portal.text_inputs import TextSet
-from storage.errors import CollectionNameTaken, CollectionNotFound, StorageError
+from storage.errors import CollectionNameTaken, CollectionNotFound, DatabaseUnavailable, StorageError
 from storage.records import CollectionRecord
 
 from . import embedding_state as keys
@@ -107,7 +107,11 @@ def _label(record: CollectionRecord) -> str:
 def library(store: Collections, owner: str) -> None:
     """The saved collections: pick one, then open, rename, delete or export it."""
     notice = st.session_state.pop(keys.COLLECTION_NOTICE, None)
-    saved = store.list()
+    try:
+        saved = store.list()
+    except DatabaseUnavailable:  # the rest of the page says so; embedding must still be offered
+        st.caption("Saved collections cannot be listed while the database is unreachable.")
+        return
     with st.expander(f"Saved collections ({len(saved)})", icon=":material/folder_open:", expanded=notice is not None):
         if notice is not None:
             (st.success if notice[0] == "success" else st.error)(notice[1])
