@@ -122,3 +122,34 @@ def test_exports_hold_the_texts_options_and_vectors():
     described = json.loads(description_json(collection))
     assert (described["name"], described["options"], described["text_count"], described["dimensions"]) == ("Name", options, 2, 3)
     assert np.array_equal(np.load(io.BytesIO(vectors_npy(collection))), vectors)
+
+
+def test_a_collection_keeps_its_map_and_its_owner(sessions):
+    from portal.collections import Collections, SavedMap
+    from portal.embedding_explorer import EmbeddingSpec
+    from portal.embedding_jobs import EmbeddingOutcome, JobProgress, JobStatus
+    from portal.projections import PCA, kmeans_clusters, project
+    from portal.text_inputs import TextSet
+    from storage.errors import CollectionNotFound
+
+    vectors = np.random.default_rng(5).standard_normal((len(TEXTS), 16)).astype(np.float32)
+    outcome = EmbeddingOutcome(tuple(TEXTS), vectors, np.arange(len(TEXTS)), JobStatus.COMPLETE, JobProgress(total=len(TEXTS)))
+    shown = SavedMap(project(vectors, PCA, 2), 2, kmeans_clusters(vectors, 3), 3, {"cluster 0": "cat mat"})
+    alice, bob = Collections(sessions, owner="alice"), Collections(sessions, owner="bob")
+
+    record = alice.save(
+        "Mine", TextSet(tuple(TEXTS), source="pasted lines"), EmbeddingSpec(model="local-embed"), outcome, shown_map=shown
+    )
+    opened = alice.open(record.id)
+
+    assert opened.spec == EmbeddingSpec(model="local-embed") and opened.text_set.texts == tuple(TEXTS)
+    assert np.array_equal(opened.vectors, vectors)
+    assert opened.saved_map is not None and opened.saved_map.matches(PCA, 2) and opened.saved_map.k == 3
+    assert np.array_equal(opened.saved_map.projection.coords, shown.projection.coords)
+    assert np.array_equal(opened.saved_map.clusters, shown.clusters) and opened.saved_map.names == {"cluster 0": "cat mat"}
+    assert bob.list() == []
+    with pytest.raises(CollectionNotFound):
+        bob.open(record.id)
+    with pytest.raises(CollectionNotFound):
+        bob.delete(record.id)
+    assert [c.name for c in alice.list()] == ["Mine"]
