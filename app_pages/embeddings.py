@@ -2,9 +2,18 @@
 
 import streamlit as st
 
-from components import embedding_inputs, embedding_notice, embedding_run, embedding_views, resources
+from components import (
+    embedding_collections,
+    embedding_inputs,
+    embedding_notice,
+    embedding_run,
+    embedding_views,
+    resources,
+    services,
+)
 from components import embedding_state as keys
 from components.database_notice import show_unreachable
+from portal.collections import Collections
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.embedding_jobs import BatchPolicy
 from portal.inference import InferenceError
@@ -29,7 +38,7 @@ def main() -> None:
     try:
         with notices:
             embedding_run.report_interrupted(explorer)
-        explore(explorer, connection, text_set, spec, policy)
+        explore(explorer, keys.collections(), connection, text_set, spec, policy)
     except DatabaseUnavailable as exc:
         show_unreachable(
             exc,
@@ -40,14 +49,22 @@ def main() -> None:
 
 
 def explore(
-    explorer: EmbeddingExplorer, connection: Connection, text_set: TextSet | None, spec: EmbeddingSpec, policy: BatchPolicy
+    explorer: EmbeddingExplorer,
+    collections: Collections,
+    connection: Connection,
+    text_set: TextSet | None,
+    spec: EmbeddingSpec,
+    policy: BatchPolicy,
 ) -> None:
+    owner = services.current_owner()
+    embedding_collections.library(collections, owner)
     clicked = st.button("Embed", type="primary", disabled=text_set is None, icon=":material/scatter_plot:")
     shown = st.session_state.get(keys.CORPUS)
     # Above the results: what the offline demo's lexical model can and cannot tell (for the model shown).
     embedding_notice.show_lexical_notice(connection, spec.model if clicked or shown is None else shown[1].model)
     # A disabled button never returns True; the second test tells the type checker so.
     if clicked and text_set is not None:
+        st.session_state.pop(keys.COLLECTION, None)  # the new run's texts replace a reopened collection
         embedding_run.embed_with_progress(explorer, text_set, spec, policy)
 
     corpus = st.session_state.get(keys.CORPUS)
@@ -55,13 +72,21 @@ def explore(
         st.info("Choose texts and press **Embed** to see them on a map.")
         return
     corpus_texts, corpus_spec = corpus
-    try:
-        outcome = explorer.load(corpus_texts.texts, corpus_spec)
-    except InferenceError as exc:
-        st.error(exc.user_message())
-        return
+    collection = embedding_collections.shown(collections, owner)
+    if collection is not None:  # a saved collection: its own vectors, one read, nothing embedded
+        corpus_texts, corpus_spec, outcome = collection.text_set, collection.spec, collection.outcome()
+        st.caption(f"Saved collection **{collection.record.name}**")
+    else:
+        try:
+            outcome = explorer.load(corpus_texts.texts, corpus_spec)
+        except InferenceError as exc:
+            st.error(exc.user_message())
+            return
     st.divider()
-    embedding_views.render(explorer, corpus_texts, corpus_spec, outcome)
+    shown_map = embedding_views.render(
+        explorer, corpus_texts, corpus_spec, outcome, collection.saved_map if collection is not None else None
+    )
+    embedding_collections.save_form(collections, corpus_texts, corpus_spec, outcome, shown_map)
 
 
 main()

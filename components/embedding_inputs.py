@@ -175,6 +175,7 @@ def _from_chat(explorer: EmbeddingExplorer) -> TextSet | None:
 def clear_results() -> None:
     """Another source means other texts: the map, search and exports of the old ones go away."""
     st.session_state.pop(keys.CORPUS, None)
+    st.session_state.pop(keys.COLLECTION, None)
 
 
 def text_source(explorer: EmbeddingExplorer) -> TextSet | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
+from portal.collections import Collections
 from portal.embedding_explorer import EmbeddingExplorer
 from portal.settings import Connection
 from storage.database import Session, SessionFactory
@@ -39,6 +40,12 @@ QUERY = "emb_query"
 TOP_K = "emb_top_k"
 COMPARE_FIRST = "emb_compare_first"
 COMPARE_SECOND = "emb_compare_second"
+COLLECTION = "emb_collection"  # (id, saved at) of the saved collection CORPUS came from; None = embedded here
+COLLECTION_NOTICE = "emb_collection_notice"  # (kind, text) said once after a collection action
+COLLECTION_PICK = "emb_collection_pick"
+COLLECTION_RENAME = "emb_collection_rename"
+SAVE_NAME = "emb_save_name"
+SAVE_REPLACE = "emb_save_replace"
 
 
 class _SessionsAtFirstUse:
@@ -59,3 +66,8 @@ class _SessionsAtFirstUse:
 def explorer(connection: Connection) -> EmbeddingExplorer:
     sessions: SessionFactory = _SessionsAtFirstUse()
     return EmbeddingExplorer(sessions, resources.get_backend(connection), connection, owner=services.current_owner())
+
+
+def collections() -> Collections:
+    """The signed-in owner's saved collections (the database is reached at first use, as for `explorer`)."""
+    return Collections(_SessionsAtFirstUse(), owner=services.current_owner())

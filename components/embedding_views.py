@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from portal.cluster_labels import cluster_labels
+from portal.collections import SavedMap
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec, fingerprint
 from portal.embedding_export import points_table, similarity_table, to_csv_bytes
 from portal.embedding_jobs import EmbeddingOutcome
@@ -81,9 +82,11 @@ def _map(
     texts: list[str],
     labels: list[str] | None,
     highlight: dict[int, float],
-) -> tuple[Projection, np.ndarray]:
+    saved: SavedMap | None = None,
+) -> SavedMap:
     """The map with its controls in one row above it, the cluster count among them; returns the
-    projection and the k-means clusters (the heatmap and the exports use them too)."""
+    projection and the k-means clusters (the heatmap, the exports and a saved collection use them).
+    A reopened collection's `saved` map is used as it is where it matches the controls."""
     methods = list(available_methods())
     colour_choices = (["label"] if labels is not None else []) + ["cluster"]
     one, two, three, four = st.columns([3, 2, 3, 3])
@@ -100,12 +103,20 @@ def _map(
             help="How many groups k-means finds; they colour the map and order the heatmap.",
         )
     )
-    clusters = _clusters(corpus_id, k, vectors)
-    projection = _projection(corpus_id, method, dims, vectors)
+    reuse_clusters = saved is not None and saved.k == k
+    clusters = saved.clusters if saved is not None and reuse_clusters else _clusters(corpus_id, k, vectors)
+    projection = (
+        saved.projection if saved is not None and saved.matches(method, dims) else _projection(corpus_id, method, dims, vectors)
+    )
     position = {int(row): i for i, row in enumerate(projection.indices)}
     by_label = colour_by == "label" and labels is not None
     groups = labels if by_label and labels is not None else [f"cluster {c}" for c in clusters]
-    names = None if by_label else _cluster_names(corpus_id, k, texts, clusters)
+    if by_label:
+        names = None
+    elif saved is not None and reuse_clusters and saved.names is not None:
+        names = saved.names
+    else:
+        names = _cluster_names(corpus_id, k, texts, clusters)
     shown_texts = [texts[row] for row in projection.indices]
     shown_groups = [groups[row] for row in projection.indices]
     shown_highlight = {position[row]: score for row, score in highlight.items() if row in position}
@@ -119,7 +130,7 @@ def _map(
     if len(shown_highlight) < len(highlight):
         note += f" {len(highlight) - len(shown_highlight)} query neighbours are outside the sample."
     st.caption(note)
-    return projection, clusters
+    return SavedMap(projection, dims, clusters, k, names)
 
 
 def _heatmap(vectors: np.ndarray, texts: list[str], clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -185,7 +196,14 @@ def _export(
     )
 
 
-def render(explorer: EmbeddingExplorer, text_set: TextSet, spec: EmbeddingSpec, outcome: EmbeddingOutcome) -> None:
+def render(
+    explorer: EmbeddingExplorer,
+    text_set: TextSet,
+    spec: EmbeddingSpec,
+    outcome: EmbeddingOutcome,
+    saved: SavedMap | None = None,
+) -> SavedMap | None:
+    """Draw the views; returns the map shown (None below two texts), which a saved collection keeps."""
     rows = outcome.indices.tolist()
     texts = [text_set.texts[i] for i in rows]
     labels = [text_set.labels[i] for i in rows] if text_set.labels is not None else None
@@ -195,14 +213,16 @@ def render(explorer: EmbeddingExplorer, text_set: TextSet, spec: EmbeddingSpec, 
         st.info(f"{outcome.missing:,} of {len(outcome.texts):,} texts have no vector yet; press **Embed** to finish them.")
     if len(texts) < 2:
         st.info("Embed at least two texts to see the map.")
-        return
+        return None
     corpus_id = f"{fingerprint(text_set.texts, spec)}:{len(rows)}"
     st.subheader("Search and map")
     highlight = _search(explorer, spec, vectors, texts, labels)
-    projection, clusters = _map(corpus_id, vectors, texts, labels, highlight)
+    shown = _map(corpus_id, vectors, texts, labels, highlight, saved)
+    projection, clusters = shown.projection, shown.clusters
     st.subheader("Similarity heatmap")
     heatmap = _heatmap(vectors, texts, clusters)
     st.subheader("Compare two texts")
     _compare(explorer, spec)
     st.subheader("Export")
     _export(vectors, texts, labels, clusters, projection, heatmap)
+    return shown

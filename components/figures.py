@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -48,18 +49,23 @@ def group_palette(count: int) -> list[str]:
 
 
 def hover_text(text: str, limit: int = HOVER_CHARS, line: int = HOVER_LINE) -> str:
-    """Text for a hover box: escaped (plotly renders a little HTML), cut, and wrapped with <br>."""
+    """Text for a hover box: escaped (plotly renders a little HTML), cut, and wrapped with <br>.
+
+    Lines are filled greedily with whole words up to `line` characters (a longer word stands alone),
+    in one regular-expression pass (100,000 hover texts take a fraction of a second)."""
     short = text if len(text) <= limit else text[: limit - 1] + "…"
     short = short.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    words, lines, current = short.split(), [], ""
-    for word in words:
-        if current and len(current) + 1 + len(word) > line:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    lines.append(current)
-    return "<br>".join(lines)
+    words = " ".join(short.split())
+    if len(words) <= line:
+        return words
+    return "<br>".join(_wrapper(line).findall(words))
+
+
+@functools.cache
+def _wrapper(line: int) -> re.Pattern[str]:
+    # The longest run of whole words of at most `line` characters (it ends before a space or the end),
+    # or else one word longer than a line.
+    return re.compile(rf"\S.{{0,{line - 1}}}(?= |$)|\S+")
 
 
 def colour_groups(values: Sequence[str], limit: int = MAX_COLOUR_GROUPS) -> list[str]:
@@ -97,18 +103,22 @@ def scatter_figure(
     named = [g for g in order if g != OTHER_GROUP]
     colours = dict(zip(named, group_palette(len(named))), **{OTHER_GROUP: OTHER_COLOUR})
     size = POINT_SIZE_3D if three_d else (POINT_SIZE if len(coords) < 2_000 else LARGE_SET_POINT_SIZE)
+    # NumPy arrays all the way: plotly takes them as they are, where lists are checked item by item
+    # (for 100,000 points that is most of the figure's time).
+    group_of = np.asarray(grouped, dtype=object)
+    hovers = np.asarray([hover_text(text) for text in texts], dtype=object)
     for group in order:
-        rows = [i for i, g in enumerate(grouped) if g == group]
-        hover = [hover_text(texts[i]) for i in rows]
-        common: dict[str, Any] = dict(name=str(group), mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
+        members = np.flatnonzero(group_of == group)
+        group_hover = hovers[members]
+        common: dict[str, Any] = dict(name=str(group), mode="markers", hovertext=group_hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
         # A thin white outline keeps touching points apart and pale colours visible on the white plot.
         outline = dict(width=0.5 if three_d else 1, color="white")
         marker = dict(size=size, opacity=POINT_OPACITY, color=colours[group], line=outline)
         if three_d:
-            figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], marker=marker, **common))
+            figure.add_trace(go.Scatter3d(x=coords[members, 0], y=coords[members, 1], z=coords[members, 2], marker=marker, **common))
         else:
             trace = go.Scattergl if webgl else go.Scatter
-            figure.add_trace(trace(x=coords[rows, 0], y=coords[rows, 1], marker=marker, **common))
+            figure.add_trace(trace(x=coords[members, 0], y=coords[members, 1], marker=marker, **common))
     if highlight:
         rows = list(highlight)
         hover = [f"score {highlight[i]:.3f}<br>{hover_text(texts[i])}" for i in rows]
@@ -120,9 +130,9 @@ def scatter_figure(
             figure.add_trace((go.Scattergl if webgl else go.Scatter)(x=coords[rows, 0], y=coords[rows, 1], **common))
     notes = []
     for group, label in (group_labels or {}).items():
-        rows = [i for i, g in enumerate(grouped) if g == group]
-        if label and rows:
-            centre = np.median(coords[rows], axis=0)
+        members = np.flatnonzero(group_of == group)
+        if label and len(members):
+            centre = np.median(coords[members], axis=0)
             font = dict(size=12, color="#222")
             note = dict(text=html.escape(label), showarrow=False, bgcolor="rgba(255,255,255,0.8)", font=font)
             notes.append(dict(x=centre[0], y=centre[1], **({"z": centre[2]} if three_d else {}), **note))

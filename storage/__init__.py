@@ -12,6 +12,8 @@ submodules (engine, migrations, repository) are imported on demand.
 """
 
 from storage.errors import (
+    CollectionNameTaken,
+    CollectionNotFound,
     ConversationNotFound,
     DatabaseUnavailable,
     InvalidImport,
@@ -21,6 +23,8 @@ from storage.errors import (
 from storage.records import ConversationPage, ConversationRecord, MessageRecord
 
 __all__ = [
+    "CollectionNameTaken",
+    "CollectionNotFound",
     "ConversationNotFound",
     "ConversationPage",
     "ConversationRecord",

@@ -51,3 +51,19 @@ class DatabaseUnavailable(StorageError):
     def __init__(self, detail: str):
         super().__init__(detail)
         self.detail = detail
+
+
+class CollectionNotFound(StorageError, LookupError):
+    """The saved collection does not exist or belongs to another owner (both look the same)."""
+
+    def __init__(self, collection_id: object) -> None:
+        super().__init__(f"Collection not found: {collection_id!r}")
+        self.collection_id = collection_id
+
+
+class CollectionNameTaken(StorageError, ValueError):
+    """The owner already has a collection of that name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A collection named {name!r} already exists.")
+        self.name = name

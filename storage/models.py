@@ -1,4 +1,4 @@
-"""SQLAlchemy ORM models: ``conversations``, ``messages`` and the ``embedding_cache``.
+"""SQLAlchemy ORM models: ``conversations``, ``messages``, the ``embedding_cache`` and saved ``collections``.
 
 Why this module exists: it is the single Python description of the schema,
 used by the repository for queries and by Alembic autogenerate to detect drift.
@@ -143,4 +143,36 @@ class EmbeddingCacheEntry(Base):
             "text_hash",
             unique=True,
         ),
+    )
+
+
+class Collection(Base):
+    """A saved embeddings exploration, owned like a conversation: its texts, labels and vectors in one row.
+
+    ``contents`` holds the texts and labels (zlib-compressed JSON) and ``vectors`` the matrix as one
+    little-endian float32 blob of ``text_count`` x ``dimensions``, so reopening is one SELECT of one row
+    and one ``np.frombuffer``; listing reads only the small columns.
+    """
+
+    __tablename__ = "collections"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    source: Mapped[str] = mapped_column(String(500), nullable=False, default="", server_default="")
+    model: Mapped[str] = mapped_column(String(500), nullable=False, default="", server_default="")
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    text_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    dimensions: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Deferred: loading a Collection object (rename, save over) never reads the large columns.
+    contents: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    # The map as it was shown (coordinates, clusters), opaque bytes written by the explorer; None = none.
+    layout: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ux_collections_owner_name", "owner", "name", unique=True),
+        Index("ix_collections_owner_updated_at", "owner", "updated_at"),
     )

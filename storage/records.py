@@ -127,3 +127,36 @@ class ConversationPage:
     def next_offset(self) -> int | None:
         """Offset of the following page, or ``None`` on the last page."""
         return self.offset + len(self.items) if self.has_more else None
+
+
+COLLECTION_NAME_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionRecord:
+    """A saved embeddings collection as listed: everything but its texts and vectors.
+
+    ``options`` is a private copy of what the explorer stored (embedding and map options)."""
+
+    id: str
+    owner: str
+    name: str
+    source: str
+    model: str
+    options: dict[str, Any]
+    text_count: int
+    dimensions: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionContents:
+    """A saved collection with its texts, labels (or None) and vectors: ``text_count`` x ``dimensions``
+    little-endian float32 bytes, row i being the vector of ``texts[i]``."""
+
+    record: CollectionRecord
+    texts: tuple[str, ...]
+    labels: tuple[str, ...] | None
+    vectors: bytes
+    layout: bytes | None = None  # the map as shown when saved (the explorer's own format), if any

@@ -12,6 +12,14 @@ and :mod:`storage.transfer`.
 from __future__ import annotations
 
 from storage.branches import branch_messages, end_branch_at, leaf_id, show_branch, siblings
+from storage.collections import (
+    delete_collection,
+    get_collection,
+    list_collections,
+    open_collection,
+    rename_collection,
+    save_collection,
+)
 from storage.conversations import (
     create_conversation,
     delete_conversation,
@@ -22,7 +30,7 @@ from storage.conversations import (
     touch,
     update_conversation_settings,
 )
-from storage.errors import ConversationNotFound, InvalidImport, MessageNotFound
+from storage.errors import CollectionNameTaken, CollectionNotFound, ConversationNotFound, InvalidImport, MessageNotFound
 from storage.health import ping
 from storage.messages import (
     CURRENT_LEAF,
@@ -33,7 +41,7 @@ from storage.messages import (
     mark_streaming_as_interrupted,
     update_message,
 )
-from storage.records import ConversationPage, ConversationRecord, MessageRecord
+from storage.records import CollectionContents, CollectionRecord, ConversationPage, ConversationRecord, MessageRecord
 from storage.transfer import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
@@ -42,6 +50,16 @@ from storage.transfer import (
 )
 
 __all__ = [
+    "CollectionContents",
+    "CollectionNameTaken",
+    "CollectionNotFound",
+    "CollectionRecord",
+    "delete_collection",
+    "get_collection",
+    "list_collections",
+    "open_collection",
+    "rename_collection",
+    "save_collection",
     "CURRENT_LEAF",
     "branch_messages",
     "end_branch_at",

@@ -63,6 +63,15 @@ def test_hover_text_is_cut_and_wrapped():
     assert all(len(line) <= 30 for line in hover.split("<br>"))
 
 
+def test_hover_lines_are_filled_greedily_with_whole_words():
+    long_word = "x" * 12
+
+    assert hover_text("aa bb  cc\tdd\nee ff", line=8) == "aa bb cc<br>dd ee ff"  # spacing collapsed, 8 fits
+    assert hover_text(f"a {long_word} b c", line=10) == f"a<br>{long_word}<br>b c"  # a longer word stands alone
+    assert hover_text("a <b> & c", line=80) == "a &lt;b&gt; &amp; c"
+    assert hover_text("   ", line=10) == ""
+
+
 def test_heatmap_holds_the_matrix_in_the_given_order():
     matrix = np.array([[1.0, 0.2], [0.2, 1.0]])
 
