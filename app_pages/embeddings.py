@@ -17,6 +17,7 @@ from portal.collections import Collections
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
 from portal.embedding_jobs import BatchPolicy
 from portal.inference import InferenceError
+from portal.markdown_text import escape_markdown
 from portal.settings import Connection
 from portal.text_inputs import TextSet
 from storage.errors import DatabaseUnavailable
@@ -75,7 +76,7 @@ def explore(
     collection = embedding_collections.shown(collections, owner)
     if collection is not None:  # a saved collection: its own vectors, one read, nothing embedded
         corpus_texts, corpus_spec, outcome = collection.text_set, collection.spec, collection.outcome()
-        st.caption(f"Saved collection **{collection.record.name}**")
+        st.caption(f"Saved collection **{escape_markdown(collection.record.name)}**")
     else:
         try:
             outcome = explorer.load(corpus_texts.texts, corpus_spec)

@@ -18,6 +18,7 @@ import streamlit as st
 from portal.collections import Collections, OpenedCollection, SavedMap, description_json, texts_csv, vectors_npy
 from portal.embedding_explorer import EmbeddingSpec
 from portal.embedding_jobs import EmbeddingOutcome
+from portal.markdown_text import escape_markdown
 from portal.projections import available_methods
 from portal.text_inputs import TextSet
 from storage.errors import CollectionNameTaken, CollectionNotFound, DatabaseUnavailable, StorageError
@@ -74,7 +75,7 @@ def _reopen(store: Collections, owner: str, record: CollectionRecord) -> None:
     st.session_state[keys.COLLECTION] = _key(record)
     st.session_state.pop(keys.RUNNING, None)
     _restore_options(collection)
-    _notice("success", f"Opened **{record.name}**: {record.text_count:,} texts, no embedding needed.")
+    _notice("success", f"Opened **{escape_markdown(record.name)}**: {record.text_count:,} texts, no embedding needed.")
 
 
 def _rename(store: Collections, record: CollectionRecord) -> None:
@@ -84,7 +85,7 @@ def _rename(store: Collections, record: CollectionRecord) -> None:
         _notice("error", str(exc))
         return
     st.session_state[keys.COLLECTION_PICK] = renamed.id
-    _notice("success", f"Renamed to **{renamed.name}**.")
+    _notice("success", f"Renamed to **{escape_markdown(renamed.name)}**.")
 
 
 def _delete(store: Collections, record: CollectionRecord) -> None:
@@ -97,7 +98,7 @@ def _delete(store: Collections, record: CollectionRecord) -> None:
         st.session_state.pop(keys.COLLECTION, None)
         st.session_state.pop(keys.CORPUS, None)
     st.session_state.pop(keys.COLLECTION_PICK, None)
-    _notice("success", f"Deleted **{record.name}**.")
+    _notice("success", f"Deleted **{escape_markdown(record.name)}**.")
 
 
 def _label(record: CollectionRecord) -> str:
@@ -201,7 +202,7 @@ def _save(
         _notice("error", str(exc))
         return
     st.session_state[keys.COLLECTION_PICK] = record.id
-    _notice("success", f"Saved **{record.name}** ({record.text_count:,} texts).")
+    _notice("success", f"Saved **{escape_markdown(record.name)}** ({record.text_count:,} texts).")
 
 
 def save_form(

@@ -153,3 +153,12 @@ def test_a_collection_keeps_its_map_and_its_owner(sessions):
     with pytest.raises(CollectionNotFound):
         bob.delete(record.id)
     assert [c.name for c in alice.list()] == ["Mine"]
+
+
+def test_a_collection_name_is_shown_as_typed_never_as_markdown(server):
+    name = "**bold** [link](https://example.com)"
+    at = _embed_and_save(name)
+    [saved] = [s.value for s in at.success if s.value.startswith("Saved ")]
+    assert "**bold**" not in saved.removeprefix("Saved **")  # the name's own asterisks are escaped
+    assert "](https://example.com)" not in saved  # and its link is not a link
+    assert r"\*\*bold\*\*" in saved
