@@ -110,8 +110,10 @@ def test_chat_message(row: Row, env: PortalApp, stored: Stored) -> None:
         assert reply.status == "complete" and reply.content.startswith(f'You said: "{restated}')
         # Shown as typed: neither Markdown nor HTML (escaped text in a paragraph, so no link can work).
         assert transcript(app)[0] == ("user", row.expected)
-        [paragraph] = [h.value for h in app.chat_message[0].html if "portal-user-text" in h.value]
-        assert paragraph.count("<") == 2 and paragraph.startswith('<p class="portal-user-text">')
+        [element] = [h.value for h in app.chat_message[0].html if "portal-user-text" in h.value]
+        label = '<span class="portal-sr-only">You said:</span>'  # the screen-reader label shares the element
+        paragraph = element.removeprefix(label)
+        assert element.startswith(label) and paragraph.count("<") == 2 and paragraph.startswith('<p class="portal-user-text">')
 
 
 def test_refused_long_message_is_offered_back_for_copying(env: PortalApp) -> None:
