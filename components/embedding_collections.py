@@ -25,15 +25,14 @@ from storage.errors import CollectionNameTaken, CollectionNotFound, DatabaseUnav
 from storage.records import CollectionRecord
 
 from . import embedding_state as keys
+from . import resources
 from .embedding_inputs import INPUT_TYPES
 
 VIEW_KEYS = {"projection": keys.PROJECTION, "view": keys.PROJECTION_DIMS, "colour_by": keys.COLOUR_BY, "clusters": keys.CLUSTERS}
-OPEN_CACHE_ENTRIES = 2  # a 100,000 x 384 matrix is 150 MB: keep the last two reopened
 
 
-@st.cache_resource(max_entries=OPEN_CACHE_ENTRIES, ttl=3600, show_spinner="Opening the collection…")
-def _opened(owner: str, collection_id: str, saved_at: str, _store: Collections) -> OpenedCollection:
-    return _store.open(collection_id)
+def _opened(owner: str, collection_id: str, saved_at: str, store: Collections) -> OpenedCollection:
+    return resources.opened_collection(owner, collection_id, saved_at, store)
 
 
 def _key(record: CollectionRecord) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from . import state
 
 if TYPE_CHECKING:
     from localserver.runner import BackgroundServer
+    from portal.collections import Collections, OpenedCollection
     from portal.inference import InferenceBackend
     from portal.model_catalog import ModelChoices
 
@@ -169,6 +170,16 @@ def get_sessionmaker():
     return _database(settings.database_url or default_database_url()).sessions
 
 
+OPEN_COLLECTION_ENTRIES = 2  # a 100,000 x 384 matrix is 150 MB: keep the last two reopened
+
+
+@st.cache_resource(max_entries=OPEN_COLLECTION_ENTRIES, ttl=3600, show_spinner="Opening the collection…")
+def opened_collection(owner: str, collection_id: str, saved_at: str, _store: Collections) -> OpenedCollection:
+    """A reopened saved collection (one database read), shared by the reruns that redraw it; keyed by
+    owner, id and save time, so another owner's key never reaches it and a re-save reads again."""
+    return _store.open(collection_id)
+
+
 def reset_resources() -> None:
     """Release everything this module cached, for every session of the process: dispose the database
     engines and stop their upkeep threads, close the SDK clients, stop the offline server, and forget
@@ -179,7 +190,7 @@ def reset_resources() -> None:
     things. For tests and tools: in a running app it would cut the streams of every other session.
     """
     _model_choices.clear()
-    for getter in (_backend, _database, _offline_server, _settings, _tracing):
+    for getter in (_backend, _database, _offline_server, _settings, _tracing, opened_collection):
         getter.clear()
 
 
