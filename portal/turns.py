@@ -137,12 +137,14 @@ def _sum(values: Iterable[Any]) -> Any:
 
 
 def group_turns(messages: Iterable[MessageRecord]) -> list[Turn]:
-    """Consecutive assistant and tool messages form one turn; every other message is a turn of its own."""
+    """A model call that asks for tools, its tool results and the calls that follow form one turn;
+    every other message is a turn of its own. Two answers in a row stay two turns: two people
+    writing in one conversation at once can store user, user, reply, reply."""
     turns: list[Turn] = []
     current: list[MessageRecord] = []
     for message in messages:
         role = _TURN_ROLES.get(message.role, ASSISTANT)
-        if role == ASSISTANT and current and _TURN_ROLES.get(current[0].role) == ASSISTANT:
+        if role == ASSISTANT and current and _TURN_ROLES.get(current[0].role) == ASSISTANT and _continues(current[-1], message):
             current.append(message)
             continue
         if current:
@@ -151,3 +153,9 @@ def group_turns(messages: Iterable[MessageRecord]) -> list[Turn]:
     if current:
         turns.append(Turn(_TURN_ROLES.get(current[0].role, ASSISTANT), tuple(current)))
     return turns
+
+
+def _continues(previous: MessageRecord, message: MessageRecord) -> bool:
+    """Whether `message` belongs to the turn that `previous` ends: a tool result always does; a
+    model call does after a tool result or after a call that asked for tools."""
+    return message.role == "tool" or previous.role == "tool" or bool(parts_of(previous).get("tool_calls"))

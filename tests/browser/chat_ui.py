@@ -35,8 +35,12 @@ def user_messages(page: Page) -> Locator:
 
 
 def open_app(page: Page, url: str) -> None:
+    """Open the app and wait until its first script run has ended. A message sent while that run is
+    still drawing the page makes Streamlit rerun, and the chat input then shows no Stop button for
+    the reply (its pending submission is cleared when the interrupted run ends)."""
     page.goto(url)
     expect(page.locator(CHAT_INPUT)).to_be_visible()
+    wait_until_idle(page)
 
 
 def send(page: Page, text: str) -> None:

@@ -67,3 +67,16 @@ def test_a_reply_without_metrics_has_an_empty_line_and_system_messages_stand_alo
     assert [(t.role, len(t.messages)) for t in turns] == [("system", 1), ("assistant", 2)]
     assert turns[1].stats().line() == ""
     assert group_turns([]) == []
+
+
+def test_two_answers_in_a_row_stay_two_turns() -> None:
+    # Two people writing in one conversation at once (two instances): both messages land before
+    # either reply, and each reply is still its own message.
+    stored = [message(1, "user", "a"), message(2, "user", "b"), message(3, "assistant", "to a"), message(4, "assistant", "to b")]
+
+    assert [(t.role, [m.id for m in t.messages]) for t in group_turns(stored)] == [
+        ("user", [1]), ("user", [2]), ("assistant", [3]), ("assistant", [4]),
+    ]
+    # An answer after a tool turn's answer is a new turn too.
+    follow_up = [*tool_turn()[:4], message(6, "assistant", "and again")]
+    assert [[m.id for m in t.messages] for t in group_turns(follow_up)] == [[1], [2, 3, 4], [6]]
