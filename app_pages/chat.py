@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import chat_actions, resources, state
 from components.chat_header import chat_header
-from components.conversation_nav import open_conversation, requested_conversation_id
+from components.conversation_nav import linked_message, open_conversation, requested_conversation_id
 from components.conversation_sidebar import conversation_sidebar
 from components.message_view import TurnActions, render_turn
 from components.outbox_view import Submission, database_unreachable
@@ -83,6 +83,7 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
         else:
             st.session_state[state.DRAFT_SETTINGS] = settings.to_dict()
     if submission is not None:
+        st.session_state.pop(state.TARGET_MESSAGE, None)  # a message opened from a link is no longer marked
         submission.queue(outbox, conversation.id if conversation else None, settings.image_detail)
     stored_in = service.flush_outbox(outbox, settings)  # pending messages are stored before any request
     if stored_in is not None and (conversation is None or stored_in != conversation.id):
@@ -98,15 +99,17 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
         return
     service.recover_interrupted(conversation.id)
     reply_due = outbox.reply_due(conversation.id) or chat_actions.reply_requested(conversation.id)
-    show_messages(service, conversation, editable=not reply_due)
+    target = linked_message(service, conversation.id, TAIL_MESSAGES)
+    show_messages(service, conversation, editable=not reply_due, target=target)
     if reply_due:
         outbox.take_reply_due(conversation.id)
         chat_actions.take_pending_reply(conversation.id)
         stream_turn(service, conversation.id, settings, outbox)
 
 
-def show_messages(service: ChatService, conversation: ConversationRecord, editable: bool) -> None:
-    """The shown branch's latest messages as turns, each with its actions (none while a reply is due)."""
+def show_messages(service: ChatService, conversation: ConversationRecord, editable: bool, target: int | None = None) -> None:
+    """The shown branch's latest messages as turns, each with its actions (none while a reply is due);
+    the turn holding message `target` (opened from a link) is marked and scrolled to."""
     shown_key = f"{state.SHOW_ALL_FROM}_{conversation.id}"
     limit = st.session_state.get(shown_key, TAIL_MESSAGES)
     messages, total = service.recent_messages(conversation.id, limit)
@@ -126,7 +129,7 @@ def show_messages(service: ChatService, conversation: ConversationRecord, editab
             editing=st.session_state.get(state.EDITING),
         )
     for turn in turns:
-        render_turn(turn, actions)
+        render_turn(turn, actions, target=target is not None and any(m.id == target for m in turn.messages))
 
 
 main()

@@ -17,6 +17,7 @@ from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec, fingerpr
 from portal.embedding_export import points_table, similarity_table, to_csv_bytes
 from portal.embedding_jobs import EmbeddingOutcome
 from portal.inference import InferenceError
+from portal.markdown_text import escape_markdown
 from portal.projections import (
     PCA,
     TSNE,
@@ -31,6 +32,7 @@ from portal.similarity import HEATMAP_MAX_ITEMS, heatmap_rows, nearest_neighbour
 from portal.text_inputs import TextSet
 
 from . import embedding_state as keys
+from .conversation_nav import message_link_url
 from .figures import scatter_figure, similarity_heatmap
 
 EXPORT_NEIGHBOURS = 5
@@ -52,8 +54,16 @@ def _cluster_names(corpus_id: str, k: int, _texts: list[str], _clusters: np.ndar
     return {f"cluster {cluster}": label for cluster, label in cluster_labels(_texts, _clusters).items()}
 
 
+Origins = list[tuple[str, int]] | None  # per shown text, (conversation id, message id) for chat history
+
+
 def _search(
-    explorer: EmbeddingExplorer, spec: EmbeddingSpec, vectors: np.ndarray, texts: list[str], labels: list[str] | None
+    explorer: EmbeddingExplorer,
+    spec: EmbeddingSpec,
+    vectors: np.ndarray,
+    texts: list[str],
+    labels: list[str] | None,
+    origins: Origins = None,
 ) -> dict[int, float]:
     left, right = st.columns([4, 1])
     query = left.text_input("Search (nearest neighbours of a query)", key=keys.QUERY, placeholder="football game result")
@@ -72,7 +82,13 @@ def _search(
     table = pd.DataFrame({"rank": np.arange(1, len(rows) + 1), "score": np.round(scores, 4), "text": [texts[i] for i in rows]})
     if labels is not None:
         table["label"] = [labels[i] for i in rows]
-    st.dataframe(table, hide_index=True, width="stretch")
+    config = {}
+    if origins is not None:  # texts from chat history: each result links to its message
+        table["source"] = [message_link_url(*origins[i]) for i in rows]
+        config["source"] = st.column_config.LinkColumn(
+            "source", display_text="Open conversation", help="Opens the conversation at this message"
+        )
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
     return {int(row): float(score) for row, score in zip(rows, scores)}
 
 
@@ -83,6 +99,7 @@ def _map(
     labels: list[str] | None,
     highlight: dict[int, float],
     saved: SavedMap | None = None,
+    origins: Origins = None,
 ) -> SavedMap:
     """The map with its controls in one row above it, the cluster count among them; returns the
     projection and the k-means clusters (the heatmap, the exports and a saved collection use them).
@@ -121,9 +138,19 @@ def _map(
     shown_groups = [groups[row] for row in projection.indices]
     shown_highlight = {position[row]: score for row, score in highlight.items() if row in position}
     figure = scatter_figure(
-        projection.coords, shown_texts, shown_groups, colour_title=colour_by, highlight=shown_highlight, group_labels=names
+        projection.coords,
+        shown_texts,
+        shown_groups,
+        colour_title=colour_by,
+        highlight=shown_highlight,
+        group_labels=names,
+        point_ids=origins is not None,
     )
-    st.plotly_chart(figure, width="stretch", key="emb_scatter")
+    if origins is None:
+        st.plotly_chart(figure, width="stretch", key="emb_scatter")
+    else:  # texts from chat history: a click on a point offers its conversation
+        event = st.plotly_chart(figure, width="stretch", key="emb_scatter", on_select="rerun", selection_mode="points")
+        _selected_sources(event, projection.indices, texts, origins)
     note = projection.note()
     if method == TSNE and projection.sampled:
         note += f" t-SNE is slow on large sets, so it is capped at {TSNE_MAX_POINTS:,} points."
@@ -131,6 +158,30 @@ def _map(
         note += f" {len(highlight) - len(shown_highlight)} query neighbours are outside the sample."
     st.caption(note)
     return SavedMap(projection, dims, clusters, k, names)
+
+
+def _selected_rows(event: object, indices: np.ndarray) -> list[int]:
+    """The rows of the texts whose points were clicked (each point carries its map position as customdata)."""
+    points = ((event or {}).get("selection") or {}).get("points") or []  # type: ignore[attr-defined]
+    rows: list[int] = []
+    for point in points:
+        data = point.get("customdata")
+        position = data[0] if isinstance(data, list) and data else data
+        if isinstance(position, int | float) and 0 <= int(position) < len(indices):
+            row = int(indices[int(position)])
+            if row not in rows:
+                rows.append(row)
+    return rows
+
+
+def _selected_sources(event: object, indices: np.ndarray, texts: list[str], origins: list[tuple[str, int]]) -> None:
+    rows = _selected_rows(event, indices)
+    if not rows:
+        st.caption("These texts come from chat history: click a point to open its conversation at that message.")
+        return
+    for row in rows[:5]:
+        words = texts[row] if len(texts[row]) <= 120 else texts[row][:119] + "…"
+        st.markdown(f"Selected: {escape_markdown(words)} · [Open its conversation]({message_link_url(*origins[row])})")
 
 
 def _heatmap(vectors: np.ndarray, texts: list[str], clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -207,6 +258,7 @@ def render(
     rows = outcome.indices.tolist()
     texts = [text_set.texts[i] for i in rows]
     labels = [text_set.labels[i] for i in rows] if text_set.labels is not None else None
+    origins = [text_set.origins[i] for i in rows] if text_set.origins is not None else None
     vectors = outcome.vectors
     st.caption(f"{len(texts):,} texts · {outcome.dimensions} dimensions · model `{spec.model or 'endpoint default'}`")
     if outcome.missing:
@@ -216,8 +268,8 @@ def render(
         return None
     corpus_id = f"{fingerprint(text_set.texts, spec)}:{len(rows)}"
     st.subheader("Search and map")
-    highlight = _search(explorer, spec, vectors, texts, labels)
-    shown = _map(corpus_id, vectors, texts, labels, highlight, saved)
+    highlight = _search(explorer, spec, vectors, texts, labels, origins)
+    shown = _map(corpus_id, vectors, texts, labels, highlight, saved, origins)
     projection, clusters = shown.projection, shown.clusters
     st.subheader("Similarity heatmap")
     heatmap = _heatmap(vectors, texts, clusters)

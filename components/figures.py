@@ -87,13 +87,15 @@ def scatter_figure(
     group_labels: dict[str, str] | None = None,
     title: str | None = None,
     webgl_min_points: int = WEBGL_MIN_POINTS,
+    point_ids: bool = False,
 ) -> go.Figure:
     """A 2D or 3D scatter of projected points, one trace per colour group, hover = the text.
 
     `coords` is (n, 2) or (n, 3); `texts` and `groups` align with it. `highlight` maps a row of
     `coords` to a score (e.g. a query's nearest neighbours), drawn as a separate ringed trace.
     `group_labels` (e.g. a cluster's distinctive words) are written on the map at the median of
-    their group's points.
+    their group's points. With `point_ids`, each point carries its row of `coords` as customdata,
+    so a click (Streamlit's selection event) says which text it was.
     """
     three_d = coords.shape[1] == 3
     webgl = not three_d and len(coords) >= webgl_min_points
@@ -111,6 +113,8 @@ def scatter_figure(
         members = np.flatnonzero(group_of == group)
         group_hover = hovers[members]
         common: dict[str, Any] = dict(name=str(group), mode="markers", hovertext=group_hover, hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>")
+        if point_ids:
+            common["customdata"] = members
         # A thin white outline keeps touching points apart and pale colours visible on the white plot.
         outline = dict(width=0.5 if three_d else 1, color="white")
         marker = dict(size=size, opacity=POINT_OPACITY, color=colours[group], line=outline)
@@ -124,6 +128,8 @@ def scatter_figure(
         hover = [f"score {highlight[i]:.3f}<br>{hover_text(texts[i])}" for i in rows]
         marker = dict(size=14 if not three_d else 7, color="rgba(0,0,0,0)", line=dict(color="crimson", width=3), symbol="circle")
         common = dict(name="query neighbours", mode="markers", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", marker=marker)
+        if point_ids:
+            common["customdata"] = np.asarray(rows)
         if three_d:
             figure.add_trace(go.Scatter3d(x=coords[rows, 0], y=coords[rows, 1], z=coords[rows, 2], **common))
         else:

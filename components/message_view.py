@@ -51,10 +51,10 @@ def status_marker(message: MessageRecord) -> tuple[str, str] | None:
     return text, level
 
 
-def user_text(text: str, said: str = "") -> None:
+def user_text(text: str, said: str = "", target: bool = False) -> None:
     """The user's words exactly as typed: line breaks and spacing kept, nothing interpreted. `said` (trusted)
     is announced to screen readers first, in the same element: one element per message, not two."""
-    label = f'<span class="portal-sr-only">{said}</span>' if said else ""
+    label = f'<span class="{_label_class(target)}">{said}</span>' if said else ""
     st.html(f'{label}<p class="portal-user-text">{html.escape(text)}</p>')
 
 
@@ -148,11 +148,20 @@ def _assistant_body(turn: Turn) -> None:
         st.caption(line)
 
 
-def render_turn(turn: Turn, actions: TurnActions | None) -> None:
+def _label_class(target: bool) -> str:
+    # portal-target: the message a link opened the conversation at (portal.css marks it, portal.js scrolls to it)
+    return "portal-sr-only portal-target" if target else "portal-sr-only"
+
+
+def render_turn(turn: Turn, actions: TurnActions | None, target: bool = False) -> None:
     avatar, said = AUTHORS.get(turn.role, AUTHORS[ASSISTANT])
+    if target:
+        said = said.removesuffix(":") + " (the message you opened):"
     with st.chat_message(avatar):
         if turn.role == USER and turn.first.content and not (actions is not None and actions.editing == turn.first.id):
-            user_text(turn.first.content, said)  # the label and the words in one element
+            user_text(turn.first.content, said, target)  # the label and the words in one element
+        elif target:
+            st.html(f'<span class="{_label_class(target)}">{said}</span>')
         else:
             screen_reader_text(said)
         if turn.role == USER:

@@ -2,6 +2,8 @@
 
 CONNECTION = "portal_connection"  # the selected connection's name (router widget key)
 CONVERSATION_QUERY_PARAM = "c"  # the open conversation's id in the URL
+MESSAGE_QUERY_PARAM = "m"  # a message to open the conversation at (links from the embeddings page)
+TARGET_MESSAGE = "portal_target_message"  # (conversation id, message id) that link opened: marked until the next send
 OPEN_CONVERSATION = "portal_open_conversation"  # restores ?c= when the user comes back to the chat page
 SHOW_ALL_FROM = "portal_show_from"  # per conversation: how many earlier messages the user revealed
 SIDEBAR_PAGE = "portal_sidebar_page"

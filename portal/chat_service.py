@@ -203,6 +203,12 @@ class ChatService:
         with self._begin() as session:
             return repository.siblings(session, conversation_id, messages, owner=self._owner)
 
+    def reveal(self, conversation_id: str, message_id: int) -> int | None:
+        """Show a branch that holds `message_id` (e.g. a message opened from the embeddings page) and
+        return how many of the branch's latest messages reach it; None if it is not in the conversation."""
+        with self._begin() as session:
+            return repository.reveal_message(session, conversation_id, message_id, owner=self._owner)
+
     def show_branch(self, conversation_id: str, message_id: int) -> bool:
         """Show the branch through `message_id` (one of a message's alternatives); False if unknown."""
         try:

@@ -118,7 +118,7 @@ def opened(contents: CollectionContents) -> OpenedCollection:
     """Turn stored contents into the explorer's types: one `np.frombuffer` for the whole matrix."""
     record = contents.record
     vectors = np.frombuffer(contents.vectors, dtype="<f4").reshape(record.text_count, record.dimensions)
-    text_set = TextSet(texts=contents.texts, labels=contents.labels, source=record.source)
+    text_set = TextSet(texts=contents.texts, labels=contents.labels, source=record.source, origins=contents.origins)
     return OpenedCollection(
         record=record,
         text_set=text_set,
@@ -156,6 +156,7 @@ class Collections:
             raise ValueError("There is nothing embedded to save yet.")
         texts = [text_set.texts[i] for i in rows]
         labels = [text_set.labels[i] for i in rows] if text_set.labels is not None else None
+        origins = [text_set.origins[i] for i in rows] if text_set.origins is not None else None
         matrix = np.ascontiguousarray(outcome.vectors, dtype="<f4")
         options: dict[str, Any] = {"spec": spec_options(spec), "view": dict(view or {})}
         layout = None
@@ -171,6 +172,7 @@ class Collections:
                 options=options,
                 texts=texts,
                 labels=labels,
+                origins=origins,
                 vectors=matrix.tobytes(),
                 dimensions=int(matrix.shape[1]),
                 layout=layout,

@@ -35,6 +35,9 @@ class TextSet:
     source: str = ""
     dropped: int = 0  # blank entries removed
     cut: int = 0  # entries beyond MAX_TEXTS
+    # For texts taken from chat history: where each came from, (conversation id, message id), so a
+    # point or a search result can open its conversation at that message. None for other sources.
+    origins: tuple[tuple[str, int], ...] | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -45,9 +48,16 @@ def clean_text(text: str) -> str:
     return "".join(ch for ch in str(text) if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127)).strip()
 
 
-def _build(texts: Sequence[str], labels: Sequence[str] | None, source: str, limit: int) -> TextSet:
+def _build(
+    texts: Sequence[str],
+    labels: Sequence[str] | None,
+    source: str,
+    limit: int,
+    origins: Sequence[tuple[str, int]] | None = None,
+) -> TextSet:
     kept_texts: list[str] = []
     kept_labels: list[str] = []
+    kept_origins: list[tuple[str, int]] = []
     dropped = 0
     for position, raw in enumerate(texts):
         text = clean_text(raw)
@@ -57,6 +67,8 @@ def _build(texts: Sequence[str], labels: Sequence[str] | None, source: str, limi
         kept_texts.append(text)
         if labels is not None:
             kept_labels.append(clean_text(labels[position]) or "(none)")
+        if origins is not None:
+            kept_origins.append(origins[position])
     cut = max(0, len(kept_texts) - limit)
     return TextSet(
         texts=tuple(kept_texts[:limit]),
@@ -64,6 +76,7 @@ def _build(texts: Sequence[str], labels: Sequence[str] | None, source: str, limi
         source=source,
         dropped=dropped,
         cut=cut,
+        origins=tuple(kept_origins[:limit]) if origins is not None else None,
     )
 
 
@@ -140,12 +153,14 @@ def from_conversations(
     roles: Sequence[str] = ("user", "assistant"),
     limit: int = MAX_TEXTS,
 ) -> TextSet:
-    """The messages of the chosen conversations, labelled with the conversation's title.
+    """The messages of the chosen conversations, labelled with the conversation's title, each with
+    its origin (conversation id, message id).
 
     Unknown or foreign conversations contribute nothing (the repository scopes by owner).
     """
     texts: list[str] = []
     labels: list[str] = []
+    origins: list[tuple[str, int]] = []
     for conversation_id in conversation_ids:
         conversation = repository.get_conversation(session, conversation_id, owner=owner)
         if conversation is None:
@@ -154,4 +169,5 @@ def from_conversations(
             if message.role in roles:
                 texts.append(message.content)
                 labels.append(conversation.title)
-    return _build(texts, labels, "chat history", limit)
+                origins.append((conversation.id, message.id))
+    return _build(texts, labels, "chat history", limit, origins)

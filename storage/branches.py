@@ -116,6 +116,29 @@ def show_branch(session: Session, conversation_id: str, message_id: int, *, owne
     return int(newest)
 
 
+def reveal_message(session: Session, conversation_id: str, message_id: int, *, owner: str = "") -> int | None:
+    """Make the shown branch one that holds `message_id` (switching to the branch through it when it
+    is on another) and return its place counted from the branch's end (1 = the last message), so a
+    page can load that many to show it. None if it is not a message of `owner`'s conversation."""
+    cid = owned_conversation_id(session, conversation_id, owner)
+    if cid is None or not is_int(message_id):
+        return None
+    depth = session.scalar(select(Message.depth).where(Message.id == message_id, Message.conversation_id == cid))
+    if depth is None:
+        return None
+    leaf = session.scalar(_LEAF, {"cid": cid})
+    leaf_depth = session.scalar(select(Message.depth).where(Message.id == leaf)) if leaf is not None else None
+    on_branch = (
+        leaf_depth is not None
+        and leaf_depth >= depth
+        and message_id in session.scalars(_WALK_UP, {"start": leaf, "cid": cid, "stop_depth": depth}).all()
+    )
+    if not on_branch:
+        leaf = show_branch(session, cid, message_id, owner=owner)
+        leaf_depth = session.scalar(select(Message.depth).where(Message.id == leaf))
+    return int(leaf_depth or 0) - int(depth) + 1
+
+
 def end_branch_at(session: Session, conversation_id: str, message_id: int, *, owner: str = "") -> None:
     """Show the branch ending at `message_id` (what follows it hidden): the next message appended goes
     after it, as a new branch (regenerate a reply, answer an edited message)."""

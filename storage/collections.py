@@ -74,15 +74,22 @@ def _record(row: Any) -> CollectionRecord:
     )
 
 
-def _encode_contents(texts: Sequence[str], labels: Sequence[str] | None) -> bytes:
-    payload = {"texts": list(texts), "labels": list(labels) if labels is not None else None}
+def _encode_contents(texts: Sequence[str], labels: Sequence[str] | None, origins: Sequence[tuple[str, int]] | None) -> bytes:
+    payload: dict[str, Any] = {"texts": list(texts), "labels": list(labels) if labels is not None else None}
+    if origins is not None:
+        payload["origins"] = [[conversation_id, message_id] for conversation_id, message_id in origins]
     return zlib.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), _COMPRESSION_LEVEL)
 
 
-def _decode_contents(data: bytes) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+def _decode_contents(data: bytes) -> tuple[tuple[str, ...], tuple[str, ...] | None, tuple[tuple[str, int], ...] | None]:
     payload = json.loads(zlib.decompress(data).decode("utf-8"))
     labels = payload.get("labels")
-    return tuple(payload["texts"]), tuple(labels) if labels is not None else None
+    origins = payload.get("origins")  # absent in collections saved before origins were kept
+    return (
+        tuple(payload["texts"]),
+        tuple(labels) if labels is not None else None,
+        tuple((str(c), int(m)) for c, m in origins) if origins is not None else None,
+    )
 
 
 def _name_taken(session: Session, owner: str, name: str, *, other_than: str | None = None) -> bool:
@@ -102,6 +109,7 @@ def save_collection(
     options: Mapping[str, Any] | None = None,
     texts: Sequence[str],
     labels: Sequence[str] | None = None,
+    origins: Sequence[tuple[str, int]] | None = None,
     vectors: bytes,
     dimensions: int,
     layout: bytes | None = None,
@@ -119,6 +127,10 @@ def save_collection(
         labels = [str(label) for label in labels]
         if len(labels) != len(texts):
             raise ValueError("labels must have one entry per text")
+    if origins is not None:
+        origins = [(str(conversation_id), int(message_id)) for conversation_id, message_id in origins]
+        if len(origins) != len(texts):
+            raise ValueError("origins must have one entry per text")
     if dimensions < 1:
         raise ValueError("dimensions must be at least 1")
     if len(vectors) != len(texts) * dimensions * FLOAT32_BYTES:
@@ -132,7 +144,7 @@ def save_collection(
         "options": options_copy,
         "text_count": len(texts),
         "dimensions": int(dimensions),
-        "contents": _encode_contents(texts, labels),
+        "contents": _encode_contents(texts, labels, origins),
         "vectors": bytes(vectors),
         "layout": bytes(layout) if layout is not None else None,
         "updated_at": now,
@@ -178,9 +190,11 @@ def open_collection(session: Session, collection_id: str, *, owner: str = "") ->
     row = session.execute(select(Collection.__table__).where(Collection.id == key, Collection.owner == owner)).first()
     if row is None:
         raise CollectionNotFound(collection_id)
-    texts, labels = _decode_contents(bytes(row.contents))
+    texts, labels, origins = _decode_contents(bytes(row.contents))
     layout = bytes(row.layout) if row.layout is not None else None
-    return CollectionContents(record=_record(row), texts=texts, labels=labels, vectors=bytes(row.vectors), layout=layout)
+    return CollectionContents(
+        record=_record(row), texts=texts, labels=labels, vectors=bytes(row.vectors), layout=layout, origins=origins
+    )
 
 
 def rename_collection(session: Session, collection_id: str, name: str, *, owner: str = "") -> CollectionRecord:

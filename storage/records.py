@@ -160,3 +160,4 @@ class CollectionContents:
     labels: tuple[str, ...] | None
     vectors: bytes
     layout: bytes | None = None  # the map as shown when saved (the explorer's own format), if any
+    origins: tuple[tuple[str, int], ...] | None = None  # texts from chat history: (conversation id, message id) each

@@ -112,6 +112,12 @@
     if (stop && stop.getAttribute("aria-label") !== "Stop the reply") stop.setAttribute("aria-label", "Stop the reply");
     doc.querySelectorAll('[class*="st-key-conv_title_current_"] button:not([aria-current])').forEach((b) => b.setAttribute("aria-current", "page"));
     if (running()) return;
+    // A conversation opened at one message (a link from the embeddings page): scroll it into view once.
+    const target = doc.querySelector(".portal-target:not([data-portal-scrolled])");
+    if (target) {
+      target.setAttribute("data-portal-scrolled", "1");
+      target.closest('[data-testid="stChatMessage"]')?.scrollIntoView({ block: "center" });
+    }
     if (stopRequested) {
       stopRequested = false;
       askForFinalRun(3);

@@ -53,3 +53,68 @@ def test_the_offline_demo_says_local_embed_matches_words_above_the_map(app: Stre
     expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
     expect(page.get_by_role("button", name="Points CSV")).to_be_visible()
     expect_no_exception(page)
+
+
+def _seed_long_conversation(app: StreamlitApp) -> str:
+    """A 60-message conversation in the app's own database, one early message about a zebra crossing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from storage import repository
+
+    engine = create_engine(f"sqlite:///{app.data_dir / 'portal.db'}")
+    try:
+        with sessionmaker(engine).begin() as session:
+            conversation = repository.create_conversation(session, title="Town planning notes")
+            for index in range(60):
+                role = "user" if index % 2 == 0 else "assistant"
+                content = "the zebra crossing on elm street needs new paint" if index == 4 else f"note {index} about budgets and meetings"
+                repository.add_message(session, conversation.id, role=role, content=content)
+        return conversation.id
+    finally:
+        engine.dispose()
+
+
+def test_a_point_from_chat_history_opens_its_conversation_at_that_message(app: StreamlitApp, page: Page) -> None:
+    page.goto(app.url)  # the first run creates and migrates the database
+    wait_until_idle(page)
+    conversation_id = _seed_long_conversation(app)
+    page.goto(f"{app.url}/embeddings")
+    wait_until_idle(page)
+    page.get_by_text("Chat history", exact=True).click()
+    conversations = page.get_by_role("combobox", name="Conversations")
+    pick_option(page, conversations, page.get_by_role("option", name=re.compile("Town planning notes")))
+    page.keyboard.press("Escape")  # close the option list (it stays open for more picks)
+    wait_until_idle(page)
+    page.get_by_role("button", name="Embed", exact=True).click()
+    chart = page.locator(CHART).first
+    expect(chart).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    expect(page.get_by_text("click a point to open its conversation")).to_be_visible()
+
+    # The query's nearest neighbour is ringed on the map; click it.
+    top_k = page.get_by_role("spinbutton", name="Top k")
+    top_k.fill("1")
+    top_k.press("Enter")
+    wait_until_idle(page)
+    search = page.get_by_role("textbox", name="Search (nearest neighbours of a query)")
+    search.fill("zebra crossing")
+    search.press("Enter")
+    ring = chart.locator(".scatterlayer .trace").last.locator("path.point")
+    expect(ring).to_have_count(1)
+    wait_until_idle(page)
+    ring.click(force=True)
+    selected = page.get_by_text(re.compile(r"^Selected: the zebra crossing on elm street"))
+    expect(selected).to_be_visible()
+    link = page.get_by_role("link", name="Open its conversation")
+    expect(link).to_have_attribute("href", re.compile(rf"\?c={conversation_id}&m=\d+$"))
+    with page.context.expect_page() as new_tab:  # a new tab: the map stays where it was
+        link.click()
+    chat = new_tab.value
+
+    expect(chat).to_have_url(re.compile(rf"\?c={conversation_id}$"))  # the message id is taken off the URL
+    opened = chat.locator('[data-testid="stChatMessage"]:has(.portal-target)')
+    expect(opened).to_have_count(1)
+    expect(opened).to_contain_text("the zebra crossing on elm street needs new paint")
+    expect(opened).to_be_in_viewport()  # 56 messages below it, and it is scrolled to
+    expect_no_exception(chat)

@@ -209,6 +209,38 @@ def test_long_conversation_shows_the_latest_40_and_reveals_earlier_ones(portal: 
     assert not app.exception
 
 
+def _marked(app: AppTest) -> list[int]:
+    """The positions of the messages ringed as "the message you opened"."""
+    return [i for i, message in enumerate(app.chat_message) if any("portal-target" in h.value for h in message.html)]
+
+
+def test_a_link_to_an_old_message_shows_it_marked_until_the_next_send(portal: Portal) -> None:
+    # The embeddings page links a point from chat history to ?c=<conversation>&m=<message>.
+    conversation_id = portal.seed("A long one", [f"message {i:03d}" for i in range(120)])
+    target = portal.messages(conversation_id)[10]
+    app = open_app(conversation_id, m=str(target.id))
+
+    shown = transcript(app)
+    assert shown[0][1] == "message 010" and shown[-1][1] == "message 119"  # loaded back far enough to show it
+    assert _marked(app) == [0]
+    assert "(the message you opened)" in bubble(app, 0).html[0].value
+    assert "m" not in app.query_params  # a reload shows the conversation as usual
+    button(app, "Show earlier messages (10 hidden)")  # the earlier ones are still a click away
+
+    send(app, "and now something new")
+    assert _marked(app) == []
+    assert_no_exception(app)
+
+
+def test_a_link_to_a_message_that_is_gone_says_so(portal: Portal) -> None:
+    conversation_id = portal.seed("Short", ["hello", "hi there"])
+
+    app = open_app(conversation_id, m="999999")
+
+    assert [w.value for w in app.warning] == ["That message is no longer in this conversation; here is the conversation as it is now."]
+    assert transcript(app) == [("user", "hello"), ("assistant", "hi there")] and _marked(app) == []
+
+
 @pytest.mark.parametrize("bad_id", ["no-such-conversation", "6f1c2a0e-0000-4000-8000-000000000000"], ids=["malformed", "unknown"])
 def test_unknown_conversation_in_the_url_shows_a_warning(portal: Portal, bad_id: str) -> None:
     portal.seed("Someone's chat", ["hello", "hi"])

@@ -66,10 +66,11 @@ def test_messages_of_chosen_conversations_labelled_by_title(sessions):
     with sessions.begin() as session:
         pets = repository.create_conversation(session, title="Pets")
         repository.add_message(session, pets.id, role="system", content="You are helpful.")
-        repository.add_message(session, pets.id, role="user", content="Do cats purr?")
-        repository.add_message(session, pets.id, role="assistant", content="Yes, cats purr.")
+        purr = repository.add_message(session, pets.id, role="user", content="Do cats purr?")
+        repository.add_message(session, pets.id, role="assistant", content="  ")  # blank: left out, with its origin
+        yes = repository.add_message(session, pets.id, role="assistant", content="Yes, cats purr.")
         money = repository.create_conversation(session, title="Money")
-        repository.add_message(session, money.id, role="user", content="Why did markets fall?")
+        why = repository.add_message(session, money.id, role="user", content="Why did markets fall?")
         private = repository.create_conversation(session, title="Private", owner="alice@example.com")
         repository.add_message(session, private.id, role="user", content="secret", owner="alice@example.com")
 
@@ -79,7 +80,10 @@ def test_messages_of_chosen_conversations_labelled_by_title(sessions):
 
     assert both.texts == ("Do cats purr?", "Yes, cats purr.", "Why did markets fall?")
     assert both.labels == ("Pets", "Pets", "Money")
-    assert users_only.texts == ("Do cats purr?",)
+    # Each text knows its message, so the explorer can open the conversation there.
+    assert both.origins == ((pets.id, purr.id), (pets.id, yes.id), (money.id, why.id))
+    assert users_only.texts == ("Do cats purr?",) and users_only.origins == ((pets.id, purr.id),)
+    assert from_pasted("a\nb").origins is None
 
 
 def test_a_binary_file_renamed_csv_is_refused_with_a_clear_message():

@@ -23,6 +23,7 @@ from storage.repository import (
     import_conversation,
     leaf_id,
     list_conversations,
+    reveal_message,
     set_pinned,
     show_branch,
     siblings,
@@ -264,3 +265,31 @@ def test_pinned_conversations_come_first(session: Session) -> None:
     set_pinned(session, older.id, False)
     assert [c.title for c in list_conversations(session).items] == ["newer", "older"]
     assert set_pinned(session, older.id, True, owner="bob") is None
+
+
+def test_revealing_a_message_shows_its_branch_and_counts_its_place_from_the_end(session: Session, chat: ConversationRecord) -> None:
+    # What a link from the embeddings page does: the message is shown, however old or on whatever branch.
+    u1, a1, u2, a2 = _four(session, chat)
+    edited = add_message(session, chat.id, role="user", content="u2 edited", parent_id=a1.id)
+    reply = add_message(session, chat.id, role="assistant", content="a2 for the edit")
+
+    assert reveal_message(session, chat.id, u1.id) == 4  # on the shown branch: the 4th from its end
+    assert reveal_message(session, chat.id, reply.id) == 1
+    assert _shown(session, chat) == ["u1", "a1", "u2 edited", "a2 for the edit"]  # nothing switched
+
+    assert reveal_message(session, chat.id, a2.id) == 1  # on the other branch: that branch is shown
+    assert _shown(session, chat) == ["u1", "a1", "u2", "a2"]
+    assert reveal_message(session, chat.id, edited.id) == 2
+    assert _shown(session, chat) == ["u1", "a1", "u2 edited", "a2 for the edit"]
+
+
+def test_revealing_refuses_foreign_and_unknown_messages(session: Session, chat: ConversationRecord) -> None:
+    u1, *_ = _four(session, chat)
+    other = create_conversation(session, title="other")
+    theirs = create_conversation(session, title="theirs", owner="someone-else")
+    their_message = add_message(session, theirs.id, role="user", content="private", owner="someone-else")
+
+    assert reveal_message(session, other.id, u1.id) is None  # a message of another conversation
+    assert reveal_message(session, theirs.id, their_message.id) is None  # not the caller's conversation
+    assert reveal_message(session, chat.id, 10**9) is None
+    assert reveal_message(session, "not-a-conversation", u1.id) is None

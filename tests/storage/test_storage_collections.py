@@ -71,6 +71,18 @@ def test_a_collection_without_labels_reopens_without_labels(session: Session) ->
     assert open_collection(session, saved.id, owner=ALICE).layout is None
 
 
+def test_texts_from_chat_history_keep_their_messages(session: Session) -> None:
+    origins = (("c-1", 11), ("c-1", 12), ("c-2", 40))
+
+    saved = _save(session, origins=origins)
+    unlinked = _save(session, name="Pasted")
+
+    assert open_collection(session, saved.id, owner=ALICE).origins == origins
+    assert open_collection(session, unlinked.id, owner=ALICE).origins is None
+    with pytest.raises(ValueError, match="origins must have one entry per text"):
+        _save(session, name="Short", origins=origins[:2])
+
+
 def test_the_saved_layout_comes_back_byte_for_byte(session: Session) -> None:
     layout = bytes(range(256)) * 10
 
