@@ -29,6 +29,7 @@ BENCHMARKS = {
     4: ("storage_scale", "storage with 100,000 conversations and 1,000,000 messages"),
     5: ("embeddings_scale", "10,000 texts in flight vs sequential batches, cache, map, neighbours over 100,000 vectors"),
     6: ("startup", "`streamlit run` to the first page interactive"),
+    7: ("map_browser", "a 100,000-point embeddings map in Chromium: drawn, hover, zoom"),
 }
 
 

@@ -36,6 +36,7 @@ from .conversation_nav import message_link_url
 from .figures import scatter_figure, similarity_heatmap
 
 EXPORT_NEIGHBOURS = 5
+EXPORT_NEIGHBOURS_MAX_TEXTS = 20_000  # every text against every other: about 6 s at 20,000, 25 times that at 100,000
 MAX_CLUSTERS = 20
 
 
@@ -221,8 +222,13 @@ def _export(
     """Both downloads, ready at once: each file is built when its button is pressed (Streamlit calls
     `data` then, on its own thread), so a large corpus costs nothing until someone downloads it."""
 
+    with_neighbours = len(texts) <= EXPORT_NEIGHBOURS_MAX_TEXTS
+
     def points_csv() -> bytes:
-        neighbour_rows, neighbour_scores = nearest_neighbours(vectors, EXPORT_NEIGHBOURS)
+        if with_neighbours:
+            neighbour_rows, neighbour_scores = nearest_neighbours(vectors, EXPORT_NEIGHBOURS)
+        else:
+            neighbour_rows, neighbour_scores = np.zeros((len(texts), 0), dtype=np.int64), np.zeros((len(texts), 0), dtype=np.float32)
         return to_csv_bytes(points_table(texts, labels, clusters, projection, neighbour_rows, neighbour_scores))
 
     rows, matrix = heatmap
@@ -234,7 +240,10 @@ def _export(
         "text/csv",
         icon=":material/download:",
         on_click="ignore",
-        help=f"Texts, coordinates, cluster and {EXPORT_NEIGHBOURS} nearest neighbours each.",
+        help=f"Texts, coordinates, cluster and {EXPORT_NEIGHBOURS} nearest neighbours each."
+        if with_neighbours
+        else f"Texts, coordinates and cluster. Nearest neighbours are left out above {EXPORT_NEIGHBOURS_MAX_TEXTS:,} texts "
+        "(every text against every other would take minutes); search finds the neighbours of any text.",
     )
     right.download_button(
         f"Similarity matrix CSV ({len(rows):,} texts)",

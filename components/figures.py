@@ -36,6 +36,7 @@ HOVER_CHARS = 240
 HOVER_LINE = 70
 OTHER_GROUP = "other"
 POINT_SIZE, LARGE_SET_POINT_SIZE, POINT_SIZE_3D = 10, 6, 5  # px; the large-set size from 2,000 points
+HUGE_SET_POINTS, HUGE_SET_POINT_SIZE = 20_000, 4  # from here on: smaller points without an outline (bench 7)
 POINT_OPACITY = 0.9
 OTHER_COLOUR = "#9e9e9e"
 HEATMAP_ROW_LABEL_CHARS = 28  # the y axis names rows "n: start of the text"; the x axis only numbers them
@@ -104,7 +105,8 @@ def scatter_figure(
     order = sorted(set(grouped), key=lambda g: (g == OTHER_GROUP, _natural_key(g)))
     named = [g for g in order if g != OTHER_GROUP]
     colours = dict(zip(named, group_palette(len(named))), **{OTHER_GROUP: OTHER_COLOUR})
-    size = POINT_SIZE_3D if three_d else (POINT_SIZE if len(coords) < 2_000 else LARGE_SET_POINT_SIZE)
+    huge = len(coords) >= HUGE_SET_POINTS
+    size = POINT_SIZE_3D if three_d else (POINT_SIZE if len(coords) < 2_000 else HUGE_SET_POINT_SIZE if huge else LARGE_SET_POINT_SIZE)
     # NumPy arrays all the way: plotly takes them as they are, where lists are checked item by item
     # (for 100,000 points that is most of the figure's time).
     group_of = np.asarray(grouped, dtype=object)
@@ -116,7 +118,8 @@ def scatter_figure(
         if point_ids:
             common["customdata"] = members
         # A thin white outline keeps touching points apart and pale colours visible on the white plot.
-        outline = dict(width=0.5 if three_d else 1, color="white")
+        # Past HUGE_SET_POINTS the points cover each other anyway, and the outline doubles what WebGL draws.
+        outline = dict(width=0 if huge else 0.5 if three_d else 1, color="white")
         marker = dict(size=size, opacity=POINT_OPACITY, color=colours[group], line=outline)
         if three_d:
             figure.add_trace(go.Scatter3d(x=coords[members, 0], y=coords[members, 1], z=coords[members, 2], marker=marker, **common))

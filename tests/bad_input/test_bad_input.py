@@ -490,8 +490,8 @@ def test_embeddings_dimensions_service(local_server, tmp_path) -> None:
 UPLOADS = (
     Row(
         "100k-line-csv",
-        ("big.csv", "text,label\n" + "".join(f"line {i},l{i % 5}\n" for i in range(100_000))),
-        "20,000 texts · 80,000 beyond the cap of 20,000 left out",
+        ("big.csv", "text,label\n" + "".join(f"line {i},l{i % 5}\n" for i in range(120_000))),
+        "100,000 texts · 20,000 beyond the cap of 100,000 left out",
     ),
     Row("empty-csv", ("empty.csv", ""), "The CSV file could not be read"),
     Row("header-only-csv", ("header.csv", "text,label\n"), "The CSV file has no rows."),
@@ -502,8 +502,8 @@ UPLOADS = (
     Row("latin-1-bytes", ("old.csv", "text\ncaf\xe9 cr\xe8me\n".encode("cp1252")), "1 text"),
     Row(
         "100k-line-txt",
-        ("lines.txt", "".join(f"line {i}\n" for i in range(100_000))),
-        "20,000 texts · 80,000 beyond the cap of 20,000 left out",
+        ("lines.txt", "".join(f"line {i}\n" for i in range(120_000))),
+        "100,000 texts · 20,000 beyond the cap of 100,000 left out",
     ),
 )
 

@@ -48,3 +48,22 @@ def test_a_saved_collection_reopens_after_a_reload(app: StreamlitApp, page: Page
     expect(page.get_by_text(f"Saved collection {name}")).to_be_visible()
     wait_until_idle(page)
     expect_no_exception(page)
+
+
+def test_a_100000_point_map_draws_and_answers_hover_and_zoom(app: StreamlitApp, page: Page) -> None:
+    # The same steps as benchmark 7 (bench/map_browser.py), asserting what a person sees, not how fast.
+    from bench.map_browser import _POINT, box_zoom, hover_point, open_collection, seed_collection
+
+    name = seed_collection(app.data_dir, 100_000)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    open_collection(page, app.url, name)
+
+    expect(page.get_by_text(f"Opened {name}")).to_be_visible()
+    assert page.evaluate(_POINT)["points"] == 100_000  # every point drawn, none sampled away
+    _ms, label, _text = hover_point(page)
+    assert re.search(r"ticket \d+ about \w+", label), label  # the hovered point's text (and its cluster)
+    _ms, before, after = box_zoom(page)
+    assert (after[1] - after[0]) < (before[1] - before[0]) / 2  # zoomed in on the dragged box
+    wait_until_idle(page)
+    expect_no_exception(page)
