@@ -132,7 +132,9 @@ def test_outcomes_are_compared_on_the_texts_both_models_embedded():
     comparison = compare_outcomes(first, second, k=2)
 
     assert comparison.texts.tolist() == [1, 2, 3, 4] and comparison.left_out == 2
-    assert set(comparison.neighbours_a.ravel().tolist()) <= {1, 2, 3, 4}  # text indices, not positions
+    by_position = compare_vectors(vectors[1:5], vectors[1:5], k=2).neighbours_a  # positions 0-3 = texts 1-4
+    assert comparison.neighbours_a.tolist() == (by_position + 1).tolist()  # text indices, not positions
+    assert all(text not in row for text, row in zip(comparison.texts, comparison.neighbours_b.tolist()))
     assert comparison.mean_overlap == 1.0  # the same vectors for the texts both have
     with pytest.raises(ValueError):
         compare_outcomes(first, outcome(texts[:5], vectors[:5], [0, 1, 2, 3, 4]))
