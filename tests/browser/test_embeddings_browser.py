@@ -1,5 +1,5 @@
 """The embeddings page on the offline demo in Chromium: the honest notice above the results, and
-a finished run that leaves its map and exports but no live controls."""
+a finished run that leaves its map and exports but no live controls, and two models compared."""
 
 from __future__ import annotations
 
@@ -52,4 +52,25 @@ def test_the_offline_demo_says_local_embed_matches_words_above_the_map(app: Stre
     expect(page.locator('[data-testid="stProgress"]')).to_have_count(0)
     expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
     expect(page.get_by_role("button", name="Points CSV")).to_be_visible()
+    expect_no_exception(page)
+
+
+def test_comparing_two_models_shows_the_share_the_histogram_and_the_disagreements(app: StreamlitApp, page: Page) -> None:
+    """With the extra, the demo embeds with all-MiniLM-L6-v2 and the second model offered is `local-embed`."""
+    page.goto(f"{app.url}/embeddings")
+    expect(page.get_by_role("heading", name="Embeddings", level=1)).to_be_visible()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Embed", exact=True).click()
+    expect(page.locator(CHART).first).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+
+    expect(page.get_by_role("combobox", name="Second model")).to_have_value(LEXICAL_OFFLINE_MODEL)
+    page.get_by_role("button", name="Compare models").click()
+
+    caption = page.get_by_text(re.compile(r"^\d+ % of neighbours shared at k = 10: A is .+, B is local-embed, over 11 texts\.$"))
+    expect(caption).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    expect(page.locator(CHART)).to_have_count(3)  # the map, the heatmap and the overlap histogram
+    expect(page.get_by_text("Where the models disagree most")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
     expect_no_exception(page)
