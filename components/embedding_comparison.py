@@ -18,7 +18,7 @@ from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec, fingerpr
 from portal.embedding_jobs import BatchPolicy, EmbeddingOutcome
 from portal.inference import InferenceError
 from portal.markdown_text import escape_markdown
-from portal.model_comparison import DEFAULT_K, MAX_K, ModelComparison, compare_outcomes, disagreement_table, overlap_table
+from portal.model_comparison import MAX_K, ModelComparison, compare_outcomes, default_k, disagreement_table, overlap_table
 from portal.settings import Connection
 from portal.text_inputs import TextSet
 
@@ -53,14 +53,15 @@ def _controls(connection: Connection, spec: EmbeddingSpec, count: int) -> tuple[
             others[0] if others else spec.model,
             "The model to compare with; it embeds the same texts with the same options (cached like the first).",
         )
-    largest = min(MAX_K, count - 1)
+    # With k = n - 1 every other text is a neighbour under both models: 100 % whatever the models.
+    largest = min(MAX_K, max(1, count - 2))
     if st.session_state.get(keys.COMPARE_K, 0) > largest:  # a smaller corpus than the last one
         st.session_state[keys.COMPARE_K] = largest
     k = middle.number_input(
         "Neighbours (k)",
         1,
         largest,
-        value=min(DEFAULT_K, largest),
+        value=default_k(count),
         key=keys.COMPARE_K,
         help="How many nearest neighbours of each text are compared.",
     )

@@ -29,6 +29,12 @@ MAX_K = 50
 DISAGREEMENTS = 20  # how many of the most disagreeing texts the page lists
 
 
+def default_k(count: int) -> int:
+    """k for `count` texts: DEFAULT_K, or a third of the other texts for a small set (where a k near
+    the number of texts makes every list hold nearly every text, and any two models agree)."""
+    return max(1, min(DEFAULT_K, (count - 1) // 3))
+
+
 @dataclass(frozen=True)
 class TextNeighbours:
     """One text under both models: its neighbours (indices into the compared texts, best first)."""

@@ -67,7 +67,7 @@ def test_comparing_two_models_shows_the_share_the_histogram_and_the_disagreement
     expect(page.get_by_role("combobox", name="Second model")).to_have_value(LEXICAL_OFFLINE_MODEL)
     page.get_by_role("button", name="Compare models").click()
 
-    caption = page.get_by_text(re.compile(r"^\d+ % of neighbours shared at k = 10: A is .+, B is local-embed, over 11 texts\.$"))
+    caption = page.get_by_text(re.compile(r"^\d+ % of neighbours shared at k = 3: A is .+, B is local-embed, over 11 texts\.$"))
     expect(caption).to_be_visible(timeout=60_000)
     wait_until_idle(page)
     expect(page.locator(CHART)).to_have_count(3)  # the map, the heatmap and the overlap histogram

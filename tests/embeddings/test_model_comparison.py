@@ -17,6 +17,7 @@ from portal.model_comparison import (
     ModelComparison,
     compare_outcomes,
     compare_vectors,
+    default_k,
     disagreement_table,
     neighbour_overlap,
     overlap_table,
@@ -99,6 +100,10 @@ def test_k_is_capped_at_the_other_texts():
     assert comparison.histogram().tolist() == [0, 0, 0, 4]  # 3 others: everyone shares all of them
     with pytest.raises(ValueError):
         compare_vectors(random_unit(4, 8), random_unit(5, 8), k=2)
+
+
+def test_k_defaults_to_ten_and_to_a_third_of_the_other_texts_of_a_small_set():
+    assert [default_k(count) for count in (2, 4, 11, 31, 32, 10_000)] == [1, 1, 3, 10, 10, 10]
 
 
 def test_the_most_disagreeing_texts_come_first_then_the_most_reordered():

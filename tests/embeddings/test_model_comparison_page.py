@@ -138,7 +138,9 @@ def test_the_second_model_is_embedded_by_the_job_and_only_what_the_cache_lacks(s
 
     assert inputs_sent(server) == 2 * len(texts)  # the corpus, then the same texts for the second model
     assert any(s.value.startswith(f"Embedded {len(texts)} texts ({len(texts)} embedded, 0 from the cache") for s in at.success)
-    assert _shared_caption(at).startswith("100 % of neighbours shared at k = 7")  # k capped at the 7 other texts
+    # 8 texts: k = 2 by default (a third of the 7 others), at most 6 (k = 7 lists every other text: 100 % always)
+    assert at.number_input(key=keys.COMPARE_K).value == 2 and at.number_input(key=keys.COMPARE_K).max == 6
+    assert _shared_caption(at).startswith("100 % of neighbours shared at k = 2")
     _ok(at.run())  # a rerun reloads both models' vectors from the cache
     assert inputs_sent(server) == 2 * len(texts) and at.metric[0].value == "100 %"
 
