@@ -1,9 +1,11 @@
-"""Embeddings similarity explorer: embed texts (cached, batched, concurrent), then map, search, compare, export."""
+"""Embeddings similarity explorer: embed texts (cached, batched, concurrent), then map, search, compare, export,
+save, and compare two models' neighbours."""
 
 import streamlit as st
 
 from components import (
     embedding_collections,
+    embedding_comparison,
     embedding_inputs,
     embedding_notice,
     embedding_run,
@@ -27,7 +29,8 @@ def main() -> None:
     st.title("Embeddings")
     st.caption(
         "Embed texts with the connection's embeddings model, then explore them: a 2D/3D map coloured by label or "
-        "cluster, nearest-neighbour search, a similarity heatmap, and CSV exports. Vectors are cached, so "
+        "cluster, nearest-neighbour search, a similarity heatmap, CSV exports, and how far two models agree on each "
+        "text's neighbours. Vectors are cached, so "
         "embedding the same texts again costs nothing."
     )
     connection = resources.current_connection()
@@ -88,6 +91,7 @@ def explore(
         explorer, corpus_texts, corpus_spec, outcome, collection.saved_map if collection is not None else None
     )
     embedding_collections.save_form(collections, corpus_texts, corpus_spec, outcome, shown_map)
+    embedding_comparison.render(explorer, connection, corpus_texts, corpus_spec, outcome, policy)
 
 
 main()

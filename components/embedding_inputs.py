@@ -49,21 +49,23 @@ NO_LABEL = "(none)"
 MODEL_LABEL = "Model or deployment"
 
 
+def model_input(connection: Connection, choices: list[str], label: str, key: str, preferred: str | None, help: str) -> str | None:
+    """An embeddings model: a list of the offered ones, or free text where one URL serves many models."""
+    if len(choices) <= 1 and connection.kind.value in FREE_TEXT_MODEL_KINDS:
+        return st.text_input(label, value=preferred or "", key=key, placeholder="model name", help=help) or None
+    if choices:
+        index = choices.index(preferred) if preferred in choices else 0
+        return st.selectbox(label, choices, index=index, key=key, help=help)
+    return st.text_input(label, key=key, placeholder="endpoint default", help=help) or None
+
+
 def options_form(connection: Connection) -> tuple[EmbeddingSpec, BatchPolicy]:
     """The options in words; each help text names the API parameter it sets."""
     with st.sidebar.expander("Embedding options", icon=":material/tune:"):
         listed = resources.get_model_choices(connection)
         choices = list(listed.embeddings)
-        preferred = default_model(connection, choices)
         model_help = "The embeddings model or deployment, sent as `model`."
-        if len(choices) <= 1 and connection.kind.value in FREE_TEXT_MODEL_KINDS:
-            typed = st.text_input(MODEL_LABEL, value=preferred or "", key=keys.MODEL, placeholder="model name", help=model_help)
-            model = typed or None
-        elif choices:
-            index = choices.index(preferred) if preferred in choices else 0
-            model = st.selectbox(MODEL_LABEL, choices, index=index, key=keys.MODEL, help=model_help)
-        else:
-            model = st.text_input(MODEL_LABEL, key=keys.MODEL, placeholder="endpoint default", help=model_help) or None
+        model = model_input(connection, choices, MODEL_LABEL, keys.MODEL, default_model(connection, choices), model_help)
         dimensions = st.number_input(
             "Vector length",
             1,
@@ -173,9 +175,10 @@ def _from_chat(explorer: EmbeddingExplorer) -> TextSet | None:
 
 
 def clear_results() -> None:
-    """Another source means other texts: the map, search and exports of the old ones go away."""
+    """Another source means other texts: the map, search, exports and model comparison of the old ones go away."""
     st.session_state.pop(keys.CORPUS, None)
     st.session_state.pop(keys.COLLECTION, None)
+    st.session_state.pop(keys.COMPARISON, None)
 
 
 def text_source(explorer: EmbeddingExplorer) -> TextSet | None:

@@ -19,6 +19,7 @@ from portal.text_inputs import TextSet
 from . import embedding_state as keys
 
 UI_UPDATE_SECONDS = 0.2
+COMPARE_BUTTON = "Compare models"  # the button that embeds the second model of a comparison
 
 
 def report_interrupted(explorer: EmbeddingExplorer) -> None:
@@ -31,9 +32,11 @@ def report_interrupted(explorer: EmbeddingExplorer) -> None:
     st.session_state.pop(keys.RUNNING, None)
     total = len(set(text_set.texts))
     how = "cancelled" if st.session_state.get(keys.CANCEL) else "interrupted"
+    comparing = st.session_state.get(keys.COMPARISON)
+    again = COMPARE_BUTTON if comparing is not None and comparing[2] == spec else "Embed"
     st.warning(
         f"The embedding run was {how}: {kept:,} of {total:,} texts were embedded and kept in the cache. "
-        "Press **Embed** again to embed only the rest.",
+        f"Press **{again}** again to embed only the rest.",
         icon=":material/pause_circle:",
     )
 
@@ -41,7 +44,16 @@ def report_interrupted(explorer: EmbeddingExplorer) -> None:
 def embed_with_progress(
     explorer: EmbeddingExplorer, text_set: TextSet, spec: EmbeddingSpec, policy: BatchPolicy
 ) -> EmbeddingOutcome:
+    """Embed the corpus the views show (it becomes `CORPUS` as the job starts)."""
     st.session_state[keys.CORPUS] = (text_set, spec)
+    return run_with_progress(explorer, text_set, spec, policy)
+
+
+def run_with_progress(
+    explorer: EmbeddingExplorer, text_set: TextSet, spec: EmbeddingSpec, policy: BatchPolicy
+) -> EmbeddingOutcome:
+    """One embedding job with its progress bar and Cancel, then its summary (the corpus's, or a second
+    model's for a comparison: the same job, cache and interruption report)."""
     st.session_state[keys.RUNNING] = (text_set, spec)
     live = st.empty()  # the progress bar and Cancel: only while the job runs
     with live.container():

@@ -40,6 +40,9 @@ QUERY = "emb_query"
 TOP_K = "emb_top_k"
 COMPARE_FIRST = "emb_compare_first"
 COMPARE_SECOND = "emb_compare_second"
+COMPARE_MODEL = "emb_compare_model"  # the second model of a model comparison
+COMPARE_K = "emb_compare_k"  # neighbours per text in a model comparison
+COMPARISON = "emb_comparison"  # (TextSet, EmbeddingSpec, EmbeddingSpec): the corpus and spec compared, and the second spec
 COLLECTION = "emb_collection"  # (id, saved at) of the saved collection CORPUS came from; None = embedded here
 COLLECTION_NOTICE = "emb_collection_notice"  # (kind, text) said once after a collection action
 COLLECTION_PICK = "emb_collection_pick"

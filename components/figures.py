@@ -205,3 +205,25 @@ def similarity_heatmap(matrix, names: Sequence[str], *, title: str | None = None
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def overlap_histogram(counts: Sequence[int] | np.ndarray, k: int) -> go.Figure:
+    """How many texts share 0, 1, ..., k of their k nearest neighbours under two models (one bar each)."""
+    counts = [int(c) for c in counts]
+    total = sum(counts) or 1
+    figure = go.Figure(
+        go.Bar(
+            x=list(range(len(counts))),
+            y=counts,
+            customdata=[100 * c / total for c in counts],
+            hovertemplate=f"%{{x}} of {k} neighbours shared<br>%{{y:,}} texts (%{{customdata:.1f}} %)<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=300,
+        margin=dict(t=10, b=40, l=50, r=10),
+        xaxis=dict(title=f"neighbours shared (of {k})", tickmode="linear", dtick=max(1, (k + 10) // 11)),
+        yaxis=dict(title="texts"),
+        bargap=0.1,
+    )
+    return figure

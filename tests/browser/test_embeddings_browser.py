@@ -1,5 +1,5 @@
 """The embeddings page on the offline demo in Chromium: the honest notice above the results, and
-a finished run that leaves its map and exports but no live controls."""
+a finished run that leaves its map and exports but no live controls, and two models compared."""
 
 from __future__ import annotations
 
@@ -118,3 +118,24 @@ def test_a_point_from_chat_history_opens_its_conversation_at_that_message(app: S
     expect(opened).to_contain_text("the zebra crossing on elm street needs new paint")
     expect(opened).to_be_in_viewport()  # 56 messages below it, and it is scrolled to
     expect_no_exception(chat)
+
+
+def test_comparing_two_models_shows_the_share_the_histogram_and_the_disagreements(app: StreamlitApp, page: Page) -> None:
+    """With the extra, the demo embeds with all-MiniLM-L6-v2 and the second model offered is `local-embed`."""
+    page.goto(f"{app.url}/embeddings")
+    expect(page.get_by_role("heading", name="Embeddings", level=1)).to_be_visible()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Embed", exact=True).click()
+    expect(page.locator(CHART).first).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+
+    expect(page.get_by_role("combobox", name="Second model")).to_have_value(LEXICAL_OFFLINE_MODEL)
+    page.get_by_role("button", name="Compare models").click()
+
+    caption = page.get_by_text(re.compile(r"^\d+ % of neighbours shared at k = 3: A is .+, B is local-embed, over 11 texts\.$"))
+    expect(caption).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    expect(page.locator(CHART)).to_have_count(3)  # the map, the heatmap and the overlap histogram
+    expect(page.get_by_text("Where the models disagree most")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    expect_no_exception(page)

@@ -33,3 +33,20 @@ def plotly_array(value: Any) -> np.ndarray:
 def topic_texts(count: int) -> list[str]:
     topics = ["cats purr and chase mice", "stock markets fell sharply", "football match ended in a draw", "bake bread with yeast"]
     return [f"{topics[i % len(topics)]} number {i}" for i in range(count)]
+
+
+# Paraphrase pairs with few or no words in common: a model of meaning puts each text's partner first
+# among its neighbours, a lexical one (local-embed) mostly does not.
+PARAPHRASE_PAIRS = (
+    ("The cat sat on the mat.", "A kitten is sitting on a rug."),
+    ("How do I reset my password?", "I forgot my login and need new credentials."),
+    ("The stock market crashed today.", "Share prices plunged this afternoon."),
+    ("She is cooking dinner in the kitchen.", "A woman prepares an evening meal at the stove."),
+    ("My car would not start this morning.", "The vehicle's engine failed to turn over at dawn."),
+    ("It is raining heavily outside.", "There is a downpour out there."),
+    ("Children are playing football in the park.", "Kids kick a ball around on the grass."),
+    ("He bought a new laptop yesterday.", "Yesterday he purchased a brand-new notebook computer."),
+    ("The flight was delayed by three hours.", "Our plane took off three hours late."),
+    ("I am feeling very tired.", "I'm exhausted."),
+)
+PARAPHRASES = [text for pair in PARAPHRASE_PAIRS for text in pair]  # text i's partner is text i ^ 1
