@@ -10,15 +10,26 @@ and switching the text source clears it (`embedding_inputs.clear_results`).
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
+import numpy as np
 import streamlit as st
 
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec, fingerprint
 from portal.embedding_jobs import BatchPolicy, EmbeddingOutcome
 from portal.inference import InferenceError
 from portal.markdown_text import escape_markdown
-from portal.model_comparison import MAX_K, ModelComparison, compare_outcomes, default_k, disagreement_table, overlap_table
+from portal.model_comparison import (
+    MAX_COMPARED_TEXTS,
+    MAX_K,
+    ModelComparison,
+    compare_outcomes,
+    default_k,
+    disagreement_table,
+    overlap_table,
+)
+from portal.projections import PCA, project
 from portal.settings import Connection
 from portal.text_inputs import TextSet
 
@@ -26,7 +37,7 @@ from . import embedding_state as keys
 from . import resources
 from .embedding_inputs import model_input
 from .embedding_run import COMPARE_BUTTON, run_with_progress
-from .figures import overlap_histogram
+from .figures import overlap_histogram, scatter_figure
 
 SECOND_MODEL_LABEL = "Second model"
 
@@ -34,6 +45,27 @@ SECOND_MODEL_LABEL = "Second model"
 @st.cache_data(show_spinner="Comparing neighbours…", max_entries=8)
 def _comparison(corpus_id: str, second_id: str, k: int, _first: EmbeddingOutcome, _second: EmbeddingOutcome) -> ModelComparison:
     return compare_outcomes(_first, _second, k)
+
+
+@st.cache_data(show_spinner="Drawing both maps…", max_entries=4)
+def _side_by_side(
+    corpus_id: str, second_id: str, k: int, _comparison: ModelComparison, _first: EmbeddingOutcome, _second: EmbeddingOutcome
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each model's PCA map of the compared texts (row i of both is the comparison's text i)."""
+    return tuple(project(_rows_of(outcome, _comparison.texts), PCA, 2).coords for outcome in (_first, _second))  # type: ignore[return-value]
+
+
+def _rows_of(outcome: EmbeddingOutcome, text_indices: np.ndarray) -> np.ndarray:
+    position = {int(text): row for row, text in enumerate(outcome.indices)}
+    return outcome.vectors[[position[int(text)] for text in text_indices]]
+
+
+def _agreement(shared: int, k: int) -> str:
+    if shared == 0:
+        return "none shared"
+    if shared == k:
+        return "all shared"
+    return "half or more shared" if 2 * shared >= k else "under half shared"
 
 
 def _name(spec: EmbeddingSpec) -> str:
@@ -104,7 +136,25 @@ def render(
             return
     corpus_id = f"{fingerprint(text_set.texts, spec)}:{count}"
     second_id = f"{fingerprint(text_set.texts, second_spec)}:{len(second.indices)}"
-    _show(_comparison(corpus_id, second_id, k, outcome, second), text_set, spec, second_spec)
+    comparison = _comparison(corpus_id, second_id, k, outcome, second)
+    _show(comparison, text_set, spec, second_spec)
+    if comparison.count >= 2:
+        _maps(_side_by_side(corpus_id, second_id, k, comparison, outcome, second), comparison, text_set, spec, second_spec)
+
+
+def _maps(
+    coords: tuple[np.ndarray, np.ndarray], comparison: ModelComparison, text_set: TextSet, spec: EmbeddingSpec, second_spec: EmbeddingSpec
+) -> None:
+    """The two models' maps side by side, each point coloured by how many neighbours the models share
+    for it, so that where they disagree shows in both spaces."""
+    st.markdown("**Side by side** (PCA of each model's vectors; colour: neighbours shared)")
+    texts = [text_set.texts[int(i)] for i in comparison.texts]
+    groups = [_agreement(int(shared), comparison.k) for shared in comparison.shared]
+    for column, points, model in zip(st.columns(2), coords, (spec, second_spec)):
+        title = html.escape(f"{'A' if model is spec else 'B'}: {model.model or 'default model'}")  # plotly titles read HTML
+        figure = scatter_figure(points, texts, groups, colour_title="neighbours shared", title=title)
+        figure.update_layout(height=420, showlegend=model is not spec)
+        column.plotly_chart(figure, width="stretch", key=f"emb_compare_map_{'a' if model is spec else 'b'}")
 
 
 def _show(comparison: ModelComparison, text_set: TextSet, spec: EmbeddingSpec, second_spec: EmbeddingSpec) -> None:
@@ -116,6 +166,11 @@ def _show(comparison: ModelComparison, text_set: TextSet, spec: EmbeddingSpec, s
     if comparison.count < 2:
         st.info("Fewer than two texts have a vector under both models, so there are no neighbours to compare.")
         return
+    if comparison.sampled_from:
+        st.caption(
+            f"Compared on a random sample of {comparison.count:,} of the {comparison.sampled_from:,} texts: every text "
+            f"against every other grows with the square of the count, so above {MAX_COMPARED_TEXTS:,} texts a sample stands in."
+        )
     share = f"{100 * comparison.mean_overlap:.0f} %"
     st.metric("Neighbours shared", share)
     st.caption(

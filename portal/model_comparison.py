@@ -27,6 +27,10 @@ from .similarity import NEIGHBOUR_BLOCK_CELLS, nearest_neighbours, normalise
 DEFAULT_K = 10
 MAX_K = 50
 DISAGREEMENTS = 20  # how many of the most disagreeing texts the page lists
+# Above this many texts the comparison runs on a random sample of this size: every text against every
+# other, twice, takes about a second at 10,000 texts (bench 5) and grows with the square.
+MAX_COMPARED_TEXTS = 20_000
+SAMPLE_SEED = 7
 
 
 def default_k(count: int) -> int:
@@ -67,6 +71,7 @@ class ModelComparison:
     shared: np.ndarray  # (n,) neighbours in both lists
     rank_distance: np.ndarray  # (n,) footrule distance of the two lists
     left_out: int = 0
+    sampled_from: int | None = None  # how many texts had both vectors, when a sample of them was compared
 
     @property
     def count(self) -> int:
@@ -150,6 +155,10 @@ def compare_outcomes(a: EmbeddingOutcome, b: EmbeddingOutcome, k: int = DEFAULT_
     if a.texts != b.texts:
         raise ValueError("Both models must have embedded the same texts")
     both, in_a, in_b = np.intersect1d(a.indices, b.indices, assume_unique=True, return_indices=True)
+    sampled_from = None
+    if len(both) > MAX_COMPARED_TEXTS:
+        keep = np.sort(np.random.default_rng(SAMPLE_SEED).choice(len(both), MAX_COMPARED_TEXTS, replace=False))
+        sampled_from, both, in_a, in_b = len(both), both[keep], in_a[keep], in_b[keep]
     vectors_a = a.vectors[in_a] if len(both) else np.zeros((0, 1), dtype=np.float32)
     vectors_b = b.vectors[in_b] if len(both) else np.zeros((0, 1), dtype=np.float32)
     comparison = compare_vectors(vectors_a, vectors_b, k)
@@ -163,7 +172,8 @@ def compare_outcomes(a: EmbeddingOutcome, b: EmbeddingOutcome, k: int = DEFAULT_
         scores_b=comparison.scores_b,
         shared=comparison.shared,
         rank_distance=comparison.rank_distance,
-        left_out=len(np.union1d(a.indices, b.indices)) - len(both),
+        left_out=len(np.union1d(a.indices, b.indices)) - (sampled_from or len(both)),
+        sampled_from=sampled_from,
     )
 
 

@@ -145,6 +145,22 @@ def test_outcomes_are_compared_on_the_texts_both_models_embedded():
         compare_outcomes(first, outcome(texts[:5], vectors[:5], [0, 1, 2, 3, 4]))
 
 
+def test_above_the_cap_a_random_sample_is_compared_and_says_so(monkeypatch: pytest.MonkeyPatch):
+    import portal.model_comparison as model_comparison
+
+    monkeypatch.setattr(model_comparison, "MAX_COMPARED_TEXTS", 40)
+    texts = [f"text {i}" for i in range(100)]
+    vectors = random_unit(100, 8)
+
+    comparison = compare_outcomes(outcome(texts, vectors, list(range(100))), outcome(texts, vectors, list(range(100))), k=3)
+
+    assert comparison.count == 40 and comparison.sampled_from == 100 and comparison.left_out == 0
+    assert len(set(comparison.texts.tolist())) == 40 and comparison.mean_overlap == 1.0
+    assert set(comparison.neighbours_a.ravel().tolist()) <= set(comparison.texts.tolist())  # neighbours within the sample
+    small = compare_outcomes(outcome(texts[:30], vectors[:30], list(range(30))), outcome(texts[:30], vectors[:30], list(range(30))), k=3)
+    assert small.sampled_from is None and small.count == 30
+
+
 # -- models served by the local server -------------------------------------------------------------
 
 

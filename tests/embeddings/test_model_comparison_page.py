@@ -102,6 +102,12 @@ def test_minilm_against_local_embed_shows_the_overall_share_and_where_they_disag
     worst = at.dataframe[0].value
     assert list(worst.columns) == ["text", "shared", "overlap", "neighbours under A", "neighbours under B"]
     assert len(worst) == len(PARAPHRASES) and worst["shared"].is_monotonic_increasing and worst["shared"].iloc[0] < 3
+    maps = [c for c in at.get("plotly_chart") if c.proto.id and "emb_compare_map_" in c.proto.id]
+    assert len(maps) == 2  # the two models' maps side by side, the same texts in each
+    for chart, model in zip(maps, (SEMANTIC_OFFLINE_MODEL, LEXICAL_OFFLINE_MODEL)):
+        spec = json.loads(chart.proto.spec)
+        assert model in spec["layout"]["title"]["text"]
+        assert sum(len(plotly_array(trace["x"])) for trace in spec["data"]) == len(PARAPHRASES)
     first = worst.iloc[0]
     assert first["text"] in PARAPHRASES and list(first["neighbours under A"]) != list(first["neighbours under B"])
     partner = PARAPHRASES[PARAPHRASES.index(first["text"]) ^ 1]
