@@ -14,3 +14,7 @@ EXPORTING = "portal_exporting"  # the conversation whose export dialog is open
 SIDEBAR_SHOWN = "portal_sidebar_shown"  # how many conversations the list shows ("Show more")
 DRAFT_SETTINGS = "portal_draft_settings"  # a new chat's settings, before its first message stores them
 CONNECTING = "portal_connecting"  # the "Connect your model" dialog is open
+SHARE_QUERY_PARAM = "share"  # a share link's token in the URL (portal/shares.py)
+SHARING = "portal_sharing"  # the conversation whose share dialog is open
+SHARE_LINK = "portal_share_link"  # (conversation id, link) of the link just made, shown once in the dialog
+SHARED_SHOWN = "portal_shared_shown"  # how many messages the shared view shows ("Show earlier")
