@@ -178,9 +178,9 @@ def remember_for_sign_in(token: str) -> None:
 
 def resume_after_sign_in() -> None:
     """Once per session when sign-in is on: a link opened before signing in is opened now."""
-    if not auth.auth_enabled() or st.session_state.get(_PENDING):
+    if not auth.auth_enabled() or st.session_state.get(state.SHARE_RESUME_CHECKED):
         return
-    st.session_state[_PENDING] = True
+    st.session_state[state.SHARE_RESUME_CHECKED] = True
     script = f"""<span class="portal-sr-only" aria-hidden="true">link check</span><script>(() => {{
       const token = window.sessionStorage.getItem({json.dumps(_PENDING)});
       if (!token) return;

@@ -18,3 +18,4 @@ SHARE_QUERY_PARAM = "share"  # a share link's token in the URL (portal/shares.py
 SHARING = "portal_sharing"  # the conversation whose share dialog is open
 SHARE_LINK = "portal_share_link"  # (conversation id, link) of the link just made, shown once in the dialog
 SHARED_SHOWN = "portal_shared_shown"  # how many messages the shared view shows ("Show earlier")
+SHARE_RESUME_CHECKED = "portal_share_resume_checked"  # this session looked for a link opened before sign-in

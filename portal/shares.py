@@ -81,7 +81,7 @@ class SharedConversation:
     shared_at: datetime
     messages: tuple[MessageRecord, ...]
     total: int
-    _shared: tuple[dict[str, Any], ...] = ()  # the projected messages, for the copy
+    _shared: tuple[dict[str, Any], ...] = ()  # the projected messages shown, for the copy
 
     @property
     def live(self) -> bool:
@@ -132,13 +132,14 @@ class Shares:
                 stored = found.snapshot or {}
                 title = str(stored.get("title") or share.title)
                 projected = [m for m in stored.get("messages") or [] if isinstance(m, dict)]
-            else:
+                total = len(projected)
+                projected = projected[max(0, total - limit) :] if limit is not None else projected
+            else:  # the latest `limit` only, read as the chat reads them (bounded by depth)
                 title = share.title
-                messages, _ = repository.branch_messages(session, share.conversation_id, owner=share.owner)
+                messages, total = repository.branch_messages(session, share.conversation_id, owner=share.owner, limit=limit)
                 projected = [shared_message(m) for m in messages]
-        total = len(projected)
-        start = max(0, total - limit) if limit is not None else 0
-        records = tuple(_record(m, index) for index, m in enumerate(projected) if index >= start)
+        first = total - len(projected)  # the position of the first shown message on the branch
+        records = tuple(_record(m, first + index) for index, m in enumerate(projected))
         return SharedConversation(title, share.mode, share.created_at, records, total, tuple(projected))
 
     def copy(self, token: str) -> ConversationRecord | None:

@@ -194,3 +194,19 @@ def test_without_sign_in_the_single_user_can_share_and_open_links(portal_app: Po
     app = open_app(share=token)
 
     assert page_title(app) == "Alice's *trip*" and len(app.chat_input) == 0
+
+
+def test_a_long_shared_conversation_shows_its_latest_messages_and_earlier_ones_on_demand(portal: SharePortal) -> None:
+    with portal.sessions.begin() as session:
+        cid = repository.create_conversation(session, owner=ALICE, title="Long").id
+        for index in range(45):
+            repository.add_message(session, cid, role="user", content=f"line {index}", owner=ALICE)
+    token = Shares(portal.sessions, owner=ALICE).create(cid, "live").token
+    app = portal.run_as(BOB_CLAIMS, share=token)
+    assert len(app.chat_message) == 40 and transcript(app)[0] == ("user", "line 5")
+
+    next(b for b in app.button if b.label.startswith("Show earlier messages (5 hidden)")).click().run()
+
+    assert_no_exception(app)
+    assert len(app.chat_message) == 45 and transcript(app)[0] == ("user", "line 0")
+    assert len(app.chat_input) == 0

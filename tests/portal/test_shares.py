@@ -97,6 +97,9 @@ def test_live_follows_the_conversation_and_a_snapshot_does_not(sessions) -> None
     assert (now.total, then.total) == (5, 4)  # type: ignore[union-attr]
     tail = Shares(sessions, owner=BOB).open(live.token, limit=2)
     assert [m.content for m in tail.messages] == ["", "Added after sharing"] and tail.total == 5  # type: ignore[union-attr]
+    assert [m.id for m in tail.messages] == [4, 5]  # positions on the branch, as the view counts them
+    old_tail = Shares(sessions, owner=BOB).open(snapshot.token, limit=1)
+    assert [m.content for m in old_tail.messages] == [""] and old_tail.total == 4  # type: ignore[union-attr]
 
 
 def test_a_revoked_or_unknown_link_opens_nothing(sessions) -> None:
