@@ -28,7 +28,9 @@ share_view.resume_after_sign_in()
 
 if share_token is not None:  # ?share=<token>: the read-only view only (no connection picker, banner or chat)
     shared = st.navigation([st.Page(share_view.shared_page, title="Shared conversation", icon=":material/share:")])
+    notices.start_run()
     auth.account_box()
+    notices.show_remembered()
     shared.run()
     st.stop()
 

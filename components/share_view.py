@@ -21,7 +21,7 @@ from storage.database import database_errors
 from storage.errors import ConversationNotFound, DatabaseUnavailable
 from storage.records import ConversationRecord
 
-from . import auth, services, state
+from . import auth, notices, services, state
 from .conversation_nav import open_conversation
 from .message_view import render_turn
 
@@ -118,7 +118,11 @@ def not_found() -> None:
 
 
 def _continue_as_copy(token: str) -> None:
-    copy = _shares().copy(token)
+    try:
+        copy = _shares().copy(token)
+    except DatabaseUnavailable:
+        notices.remember("Database unreachable: the copy was not made. Try again in a moment.")
+        return
     if copy is None:
         return  # revoked meanwhile: the run that follows shows the 404 page
     _leave()
