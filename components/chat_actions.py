@@ -1,5 +1,5 @@
 """What the buttons of the chat do: edit (fork), regenerate (a sibling reply), switch branches, and the
-conversation's own actions (rename, pin, export, delete with a confirmation, import).
+conversation's own actions (rename, pin, share, export, delete with a confirmation, import).
 
 Callbacks run before the page's next run, so the page draws the result at once. They only call
 ChatService and set session-state keys (components/state.py); the page draws.
@@ -14,11 +14,11 @@ from portal.markdown_text import escape_markdown
 from storage.errors import InvalidImport
 from storage.records import ConversationRecord, MessageRecord
 
-from . import notices, state
+from . import notices, share_view, state
 from .conversation_nav import open_conversation
 
 PENDING_REPLY = "portal_pending_reply"
-RENAME, PIN, UNPIN, EXPORT, DELETE = "Rename", "Pin", "Unpin", "Export", "Delete"
+RENAME, PIN, UNPIN, SHARE, EXPORT, DELETE = "Rename", "Pin", "Unpin", "Share", "Export", "Delete"
 
 
 def request_reply(conversation_id: str) -> None:
@@ -79,7 +79,7 @@ def _send_edit(service: ChatService, conversation_id: str, message_id: int, key:
 
 
 def conversation_menu_options(conversation: ConversationRecord) -> list[str]:
-    return [RENAME, UNPIN if conversation.pinned else PIN, EXPORT, DELETE]
+    return [RENAME, UNPIN if conversation.pinned else PIN, SHARE, EXPORT, DELETE]
 
 
 def on_conversation_menu(service: ChatService, conversation: ConversationRecord, menu_key: str) -> None:
@@ -88,6 +88,9 @@ def on_conversation_menu(service: ChatService, conversation: ConversationRecord,
         st.session_state[state.RENAMING] = conversation.id
     elif choice in (PIN, UNPIN):
         service.set_pinned(conversation.id, choice == PIN)
+    elif choice == SHARE:
+        st.session_state[state.SHARING] = conversation.id
+        st.session_state.pop(state.SHARE_LINK, None)
     elif choice == EXPORT:
         st.session_state[state.EXPORTING] = conversation.id
     elif choice == DELETE:
@@ -103,10 +106,13 @@ def save_title(service: ChatService, conversation_id: str, key: str) -> None:
 
 
 def conversation_dialogs(service: ChatService, current: ConversationRecord | None) -> None:
-    """The delete confirmation and the export dialog, for whichever conversation asked for them."""
+    """The delete confirmation, the share and the export dialog, for whichever conversation asked for them."""
     target = _asked_for(service, state.CONFIRM_DELETE)
     if target is not None:
         _confirm_delete(service, target, current)
+    target = _asked_for(service, state.SHARING)
+    if target is not None:
+        share_view.share_dialog(target)
     target = _asked_for(service, state.EXPORTING)
     if target is not None:
         _export(service, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.chat_service import ChatService
+from portal.shares import Shares
 
 from . import auth, resources
 
@@ -23,3 +24,8 @@ def chat_service() -> ChatService:
         owner=current_owner(),
         context_budget_tokens=settings.context_budget_tokens,
     )
+
+
+def shares() -> Shares:
+    """Share links for the current user: theirs to make and revoke, any link they hold to open or copy."""
+    return Shares(resources.get_sessionmaker(), owner=current_owner())

@@ -1,4 +1,4 @@
-"""SQLAlchemy ORM models: ``conversations``, ``messages``, the ``embedding_cache`` and saved ``collections``.
+"""SQLAlchemy ORM models: ``conversations``, ``messages``, the ``embedding_cache``, saved ``collections`` and ``shares``.
 
 Why this module exists: it is the single Python description of the schema,
 used by the repository for queries and by Alembic autogenerate to detect drift.
@@ -175,4 +175,31 @@ class Collection(Base):
     __table_args__ = (
         Index("ux_collections_owner_name", "owner", "name", unique=True),
         Index("ix_collections_owner_updated_at", "owner", "updated_at"),
+    )
+
+
+class Share(Base):
+    """A read-only link to a conversation: ``live`` (read when opened) or a ``snapshot`` taken when shared.
+
+    The link's token is never stored: ``token_hash`` is its SHA-256 (hex), so a copy of the database
+    opens no link. ``snapshot`` holds the shown branch's messages at share time (snapshot mode only;
+    never the conversation's settings). A revoked share keeps its row with ``revoked_at`` set."""
+
+    __tablename__ = "shares"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")
+    conversation_id: Mapped[str] = mapped_column(
+        String(36),
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+    mode: Mapped[str] = mapped_column(String(16), nullable=False)
+    snapshot: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), nullable=True, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        Index("ix_shares_owner_created_at", "owner", "created_at"),
+        Index("ix_shares_conversation_id", "conversation_id"),
     )

@@ -161,3 +161,42 @@ class CollectionContents:
     vectors: bytes
     layout: bytes | None = None  # the map as shown when saved (the explorer's own format), if any
     origins: tuple[tuple[str, int], ...] | None = None  # texts from chat history: (conversation id, message id) each
+
+
+SHARE_MODES: tuple[str, ...] = ("live", "snapshot")
+"""How a share link shows its conversation: ``live`` reads it when the link is opened, ``snapshot``
+shows the messages as they were when the link was made."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShareRecord:
+    """One share link as its owner lists it. ``id`` is the SHA-256 of the link's token (the token itself
+    is never stored); ``title`` is the conversation's title now."""
+
+    id: str
+    owner: str
+    conversation_id: str
+    title: str
+    mode: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class NewShare:
+    """A share just made: its record and the token of the link (given once, never stored)."""
+
+    record: ShareRecord
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShareContents:
+    """An open (not revoked) share: its record and, for a snapshot, what was stored when it was made."""
+
+    record: ShareRecord
+    snapshot: dict[str, Any] | None = None

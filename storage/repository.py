@@ -5,8 +5,9 @@ takes a ``Session`` first, never commits (wrap calls in
 ``with Session.begin() as session:``), is scoped to an ``owner`` (another
 owner's conversation behaves exactly like a missing one) and returns frozen
 records from :mod:`storage.records`, never ORM objects.  The implementations
-live in small modules: :mod:`storage.conversations`, :mod:`storage.messages`
-and :mod:`storage.transfer`.
+live in small modules: :mod:`storage.conversations`, :mod:`storage.messages`,
+:mod:`storage.transfer` and :mod:`storage.shares` (share links: the one function not scoped to
+an owner is `open_share`, by the link's token).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from storage.conversations import (
 )
 from storage.errors import CollectionNameTaken, CollectionNotFound, ConversationNotFound, InvalidImport, MessageNotFound
 from storage.health import ping
+from storage.shares import create_share, list_shares, open_share, revoke_share
 from storage.messages import (
     CURRENT_LEAF,
     add_message,
@@ -41,7 +43,16 @@ from storage.messages import (
     mark_streaming_as_interrupted,
     update_message,
 )
-from storage.records import CollectionContents, CollectionRecord, ConversationPage, ConversationRecord, MessageRecord
+from storage.records import (
+    CollectionContents,
+    CollectionRecord,
+    ConversationPage,
+    ConversationRecord,
+    MessageRecord,
+    NewShare,
+    ShareContents,
+    ShareRecord,
+)
 from storage.transfer import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
@@ -68,6 +79,13 @@ __all__ = [
     "show_branch",
     "siblings",
     "set_pinned",
+    "NewShare",
+    "ShareContents",
+    "ShareRecord",
+    "create_share",
+    "list_shares",
+    "open_share",
+    "revoke_share",
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
     "ConversationNotFound",

@@ -34,9 +34,11 @@ def test_upgrade_from_empty_creates_tables_matching_the_models(
 
     upgrade_to_head(empty_engine)
 
-    assert current_revision(empty_engine) == _head() == "0005"
+    assert current_revision(empty_engine) == _head() == "0007_shares"
     inspector = inspect(empty_engine)
-    assert {"conversations", "messages", "embedding_cache", "collections", "alembic_version"} <= set(inspector.get_table_names())
+    assert {"conversations", "messages", "embedding_cache", "collections", "shares", "alembic_version"} <= set(
+        inspector.get_table_names()
+    )
     assert {ix["name"] for ix in inspector.get_indexes("conversations")} >= {
         "ix_conversations_owner_updated_at",
         "ix_conversations_owner_title",
