@@ -19,7 +19,7 @@ from portal.collections import Collections, OpenedCollection, SavedMap, descript
 from portal.embedding_explorer import EmbeddingSpec
 from portal.embedding_jobs import EmbeddingOutcome
 from portal.markdown_text import escape_markdown
-from portal.projections import available_methods
+from portal.projections import HDBSCAN, KMEANS, available_methods
 from portal.text_inputs import TextSet
 from storage.errors import CollectionNameTaken, CollectionNotFound, DatabaseUnavailable, StorageError
 from storage.records import CollectionRecord
@@ -28,7 +28,13 @@ from . import embedding_state as keys
 from . import resources
 from .embedding_inputs import INPUT_TYPES
 
-VIEW_KEYS = {"projection": keys.PROJECTION, "view": keys.PROJECTION_DIMS, "colour_by": keys.COLOUR_BY, "clusters": keys.CLUSTERS}
+VIEW_KEYS = {
+    "projection": keys.PROJECTION,
+    "view": keys.PROJECTION_DIMS,
+    "colour_by": keys.COLOUR_BY,
+    "clusters": keys.CLUSTERS,
+    "clustering": keys.CLUSTERING,
+}
 
 
 def _opened(owner: str, collection_id: str, saved_at: str, store: Collections) -> OpenedCollection:
@@ -62,6 +68,7 @@ def _restore_options(collection: OpenedCollection) -> None:
         state[keys.COLOUR_BY] = view["colour_by"]
     if isinstance(view.get("clusters"), int):
         state[keys.CLUSTERS] = max(1, min(view["clusters"], len(collection.text_set)))
+    state[keys.CLUSTERING] = view.get("clustering") if view.get("clustering") in (KMEANS, HDBSCAN) else KMEANS
 
 
 def _reopen(store: Collections, owner: str, record: CollectionRecord) -> None:

@@ -19,11 +19,15 @@ from portal.embedding_jobs import EmbeddingOutcome
 from portal.inference import InferenceError
 from portal.markdown_text import escape_markdown
 from portal.projections import (
+    HDBSCAN,
+    KMEANS,
     PCA,
     TSNE,
     TSNE_MAX_POINTS,
+    UNCLUSTERED,
     Projection,
     available_methods,
+    hdbscan_clusters,
     kmeans_clusters,
     project,
     suggested_cluster_count,
@@ -50,9 +54,54 @@ def _clusters(corpus_id: str, k: int, _vectors: np.ndarray) -> np.ndarray:
     return kmeans_clusters(_vectors, k)
 
 
+@st.cache_data(show_spinner="Finding dense groups…", max_entries=8)
+def _density_clusters(corpus_id: str, _vectors: np.ndarray) -> np.ndarray:
+    return hdbscan_clusters(_vectors)
+
+
 @st.cache_data(show_spinner="Naming the clusters…", max_entries=16)
-def _cluster_names(corpus_id: str, k: int, _texts: list[str], _clusters: np.ndarray) -> dict[str, str]:
-    return {f"cluster {cluster}": label for cluster, label in cluster_labels(_texts, _clusters).items()}
+def _cluster_names(corpus_id: str, grouping: str, _texts: list[str], _clusters: np.ndarray) -> dict[str, str]:
+    return {_group_name(cluster): label for cluster, label in cluster_labels(_texts, _clusters).items() if cluster != UNCLUSTERED}
+
+
+def _group_name(cluster: int) -> str:
+    return "unclustered" if cluster == UNCLUSTERED else f"cluster {cluster}"
+
+
+def _model_names(
+    explorer: EmbeddingExplorer,
+    map_id: str,
+    texts: list[str],
+    vectors: np.ndarray,
+    clusters: np.ndarray,
+    written: tuple[str, str, dict[int, str]] | None,
+) -> None:
+    """Names written by the chat model (asked for with a button, one request per cluster), marked ✎."""
+    if written is not None:
+        left, right = st.columns([5, 2], vertical_alignment="center")
+        left.caption(
+            f"✎ Cluster names written by the chat model `{escape_markdown(written[1])}` from the five most central "
+            "texts of each cluster: model-written, so check them against the texts."
+        )
+        if right.button("Use word-based names", icon=":material/undo:", type="tertiary"):
+            st.session_state.pop(keys.MODEL_NAMES, None)
+            st.rerun()
+        return
+    if st.button(
+        "Name the clusters with the chat model",
+        icon=":material/edit_note:",
+        type="tertiary",
+        help="Sends the five most central texts of each cluster to the connection's chat model, one request per "
+        "cluster, and shows its names (marked ✎) instead of the distinctive words.",
+    ):
+        try:
+            with st.spinner("The chat model is naming the clusters…"):
+                model, names = explorer.name_clusters(texts, vectors, clusters)
+        except InferenceError as exc:
+            st.error(f"The chat model could not name the clusters; the word-based names stay. {exc.user_message()}")
+            return
+        st.session_state[keys.MODEL_NAMES] = (map_id, model, names)
+        st.rerun()
 
 
 Origins = list[tuple[str, int]] | None  # per shown text, (conversation id, message id) for chat history
@@ -94,6 +143,7 @@ def _search(
 
 
 def _map(
+    explorer: EmbeddingExplorer,
     corpus_id: str,
     vectors: np.ndarray,
     texts: list[str],
@@ -102,39 +152,57 @@ def _map(
     saved: SavedMap | None = None,
     origins: Origins = None,
 ) -> SavedMap:
-    """The map with its controls in one row above it, the cluster count among them; returns the
-    projection and the k-means clusters (the heatmap, the exports and a saved collection use them).
+    """The map with its controls in one row above it, the clustering and cluster count among them;
+    returns the projection and the clusters (the heatmap, the exports and a saved collection use them).
     A reopened collection's `saved` map is used as it is where it matches the controls."""
     methods = list(available_methods())
     colour_choices = (["label"] if labels is not None else []) + ["cluster"]
-    one, two, three, four = st.columns([3, 2, 3, 3])
+    one, two, three, four, five = st.columns([3, 2, 3, 3, 2])
     method = one.selectbox("Projection", methods, index=methods.index(PCA), key=keys.PROJECTION)
     dims = 3 if two.radio("View", ["2D", "3D"], horizontal=True, key=keys.PROJECTION_DIMS) == "3D" else 2
     colour_by = three.selectbox("Colour by", colour_choices, key=keys.COLOUR_BY)
+    clustering = four.selectbox(
+        "Clustering",
+        [KMEANS, HDBSCAN],
+        key=keys.CLUSTERING,
+        help="k-means splits the texts into the number of clusters you choose; HDBSCAN finds dense groups "
+        "itself and leaves the rest unclustered (on 10 PCA components, fitted on at most 10,000 texts).",
+    )
     k = int(
-        four.number_input(
+        five.number_input(
             "Clusters",
             1,
             min(MAX_CLUSTERS, len(texts)),
             value=min(suggested_cluster_count(len(texts)), MAX_CLUSTERS),
             key=keys.CLUSTERS,
-            help="How many groups k-means finds; they colour the map and order the heatmap.",
+            disabled=clustering == HDBSCAN,
+            help="How many groups k-means finds; they colour the map and order the heatmap. HDBSCAN finds its own number.",
         )
     )
-    reuse_clusters = saved is not None and saved.k == k
-    clusters = saved.clusters if saved is not None and reuse_clusters else _clusters(corpus_id, k, vectors)
+    reuse_clusters = saved is not None and saved.clustering == clustering and (clustering == HDBSCAN or saved.k == k)
+    if saved is not None and reuse_clusters:
+        clusters = saved.clusters
+    else:
+        clusters = _clusters(corpus_id, k, vectors) if clustering == KMEANS else _density_clusters(corpus_id, vectors)
+    if clustering == HDBSCAN:
+        k = len({int(c) for c in clusters.tolist() if c != UNCLUSTERED})
     projection = (
         saved.projection if saved is not None and saved.matches(method, dims) else _projection(corpus_id, method, dims, vectors)
     )
     position = {int(row): i for i, row in enumerate(projection.indices)}
     by_label = colour_by == "label" and labels is not None
-    groups = labels if by_label and labels is not None else [f"cluster {c}" for c in clusters]
+    groups = labels if by_label and labels is not None else [_group_name(int(c)) for c in clusters]
+    map_id = f"{corpus_id}:{clustering}:{k}"
+    written = st.session_state.get(keys.MODEL_NAMES)
+    written = written if written is not None and written[0] == map_id else None
     if by_label:
         names = None
+    elif written is not None:  # marked: the chat model wrote these
+        names = {_group_name(cluster): f"{name} ✎" for cluster, name in written[2].items() if name}
     elif saved is not None and reuse_clusters and saved.names is not None:
         names = saved.names
     else:
-        names = _cluster_names(corpus_id, k, texts, clusters)
+        names = _cluster_names(corpus_id, f"{clustering}:{k}", texts, clusters)
     shown_texts = [texts[row] for row in projection.indices]
     shown_groups = [groups[row] for row in projection.indices]
     shown_highlight = {position[row]: score for row, score in highlight.items() if row in position}
@@ -157,8 +225,13 @@ def _map(
         note += f" t-SNE is slow on large sets, so it is capped at {TSNE_MAX_POINTS:,} points."
     if len(shown_highlight) < len(highlight):
         note += f" {len(highlight) - len(shown_highlight)} query neighbours are outside the sample."
+    if clustering == HDBSCAN:
+        unclustered = int((clusters == UNCLUSTERED).sum())
+        note += f" HDBSCAN found {k:,} clusters" + (f"; {unclustered:,} texts are in none." if unclustered else ".")
     st.caption(note)
-    return SavedMap(projection, dims, clusters, k, names)
+    if not by_label:
+        _model_names(explorer, map_id, texts, vectors, clusters, written)
+    return SavedMap(projection, dims, clusters, k, names, clustering)
 
 
 def _selected_rows(event: object, indices: np.ndarray) -> list[int]:
@@ -185,7 +258,7 @@ def _selected_sources(event: object, indices: np.ndarray, texts: list[str], orig
         st.markdown(f"Selected: {escape_markdown(words)} · [Open its conversation]({message_link_url(*origins[row])})")
 
 
-def _heatmap(vectors: np.ndarray, texts: list[str], clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _heatmap(vectors: np.ndarray, texts: list[str], clusters: np.ndarray, clustering: str = KMEANS) -> tuple[np.ndarray, np.ndarray]:
     rows = heatmap_rows(vectors, clusters, HEATMAP_MAX_ITEMS)
     matrix = vectors[rows] @ vectors[rows].T
     st.plotly_chart(similarity_heatmap(matrix, [texts[i] for i in rows]), width="stretch", key="emb_heatmap")
@@ -194,7 +267,7 @@ def _heatmap(vectors: np.ndarray, texts: list[str], clusters: np.ndarray) -> tup
         if len(rows) < len(texts)
         else f"all {len(rows):,} texts"
     )
-    st.caption(f"Cosine similarity of {sample}, ordered by k-means cluster.")
+    st.caption(f"Cosine similarity of {sample}, ordered by {clustering} cluster.")
     return rows, matrix
 
 
@@ -278,10 +351,10 @@ def render(
     corpus_id = f"{fingerprint(text_set.texts, spec)}:{len(rows)}"
     st.subheader("Search and map")
     highlight = _search(explorer, spec, vectors, texts, labels, origins)
-    shown = _map(corpus_id, vectors, texts, labels, highlight, saved, origins)
+    shown = _map(explorer, corpus_id, vectors, texts, labels, highlight, saved, origins)
     projection, clusters = shown.projection, shown.clusters
     st.subheader("Similarity heatmap")
-    heatmap = _heatmap(vectors, texts, clusters)
+    heatmap = _heatmap(vectors, texts, clusters, shown.clustering)
     st.subheader("Compare two texts")
     _compare(explorer, spec)
     st.subheader("Export")

@@ -26,7 +26,7 @@ from storage.records import CollectionContents, CollectionRecord
 
 from .embedding_explorer import EmbeddingSpec
 from .embedding_jobs import EmbeddingOutcome, JobProgress, JobStatus
-from .projections import Projection
+from .projections import KMEANS, Projection
 from .text_inputs import TextSet
 
 EXPORT_FORMAT = "portal.embeddings-collection"
@@ -54,6 +54,7 @@ class SavedMap:
     clusters: np.ndarray
     k: int
     names: dict[str, str] | None = None
+    clustering: str = KMEANS  # or HDBSCAN (then k is how many clusters it found)
 
     def matches(self, method: str, dims: int) -> bool:
         return (self.projection.method, self.dims) == (method, dims)
@@ -69,7 +70,14 @@ def encode_map(saved: SavedMap) -> tuple[bytes, dict[str, Any]]:
         indices=np.asarray(projection.indices, dtype="<i8"),
         clusters=np.asarray(saved.clusters, dtype="<i4"),
     )
-    facts = {"method": projection.method, "dims": saved.dims, "total": projection.total, "k": saved.k, "names": saved.names}
+    facts = {
+        "method": projection.method,
+        "dims": saved.dims,
+        "total": projection.total,
+        "k": saved.k,
+        "names": saved.names,
+        "clustering": saved.clustering,
+    }
     return buffer.getvalue(), facts
 
 
@@ -82,8 +90,9 @@ def decode_map(layout: bytes | None, facts: Mapping[str, Any] | None) -> SavedMa
             coords, indices, clusters = arrays["coords"], arrays["indices"], arrays["clusters"]
         projection = Projection(coords=coords, indices=indices, method=str(facts["method"]), total=int(facts["total"]))
         names = facts.get("names")
+        clustering = str(facts.get("clustering") or KMEANS)  # maps saved before HDBSCAN was offered are k-means
         return SavedMap(
-            projection, int(facts["dims"]), clusters.astype(np.int64), int(facts["k"]), dict(names) if names else None
+            projection, int(facts["dims"]), clusters.astype(np.int64), int(facts["k"]), dict(names) if names else None, clustering
         )
     except (KeyError, ValueError, TypeError, OSError):
         return None

@@ -19,6 +19,7 @@ from storage.database import SessionFactory, unit_of_work
 from storage.records import ConversationRecord
 
 from . import text_inputs
+from .cluster_labels import model_written_labels
 from .embedding_cache import EmbeddingScope, SqlVectorCache, model_key, text_hash
 from .embedding_jobs import BatchPolicy, EmbeddingOutcome, JobProgress, run_job
 from .inference import EmbeddingOptions, ErrorKind, InferenceBackend, InferenceError
@@ -107,6 +108,17 @@ class EmbeddingExplorer:
         self._backend = backend
         self._connection = connection
         self._owner = owner
+
+    def chat_model(self) -> str | None:
+        """The connection's chat model (None: the endpoint's default), which names clusters when asked."""
+        choices = self._connection.model_choices()
+        return self._connection.chat_model or (choices[0] if choices else None)
+
+    def name_clusters(self, texts: Sequence[str], vectors: np.ndarray, clusters: np.ndarray) -> tuple[str, dict[int, str]]:
+        """The chat model's name for each cluster (portal.cluster_labels.model_written_labels) and which
+        model wrote them. Raises InferenceError."""
+        model = self.chat_model()
+        return model or "the endpoint's default model", model_written_labels(self._backend, model, texts, vectors, clusters)
 
     def supported(self, spec: EmbeddingSpec) -> EmbeddingSpec:
         """The spec as this endpoint can take it: `input_type` only where it is accepted (Azure OpenAI

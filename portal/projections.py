@@ -1,4 +1,4 @@
-"""2D/3D projections and k-means clusters of embedding vectors (pure functions; no streamlit).
+"""2D/3D projections and k-means or HDBSCAN clusters of embedding vectors (pure functions; no streamlit).
 
 PCA runs on every point. t-SNE is quadratic-ish and slow on two cores, so it runs on a seeded
 random sample of at most `TSNE_MAX_POINTS` (the result says so). UMAP is used only when the
@@ -17,6 +17,10 @@ TSNE_MAX_POINTS = 2_000
 UMAP_MAX_POINTS = 20_000
 MAX_CLUSTERS = 20
 SEED = 7
+KMEANS, HDBSCAN = "k-means", "HDBSCAN"  # how the points are grouped: k chosen by the user, or found by density
+UNCLUSTERED = -1  # HDBSCAN's label for a point in no dense group
+HDBSCAN_DIMENSIONS = 10  # HDBSCAN runs on this many PCA components (density is meaningless in 384 dimensions)
+HDBSCAN_MAX_FIT = 10_000  # fitted on at most this many points (about 0.7 s; it grows with the square)
 
 
 @dataclass(frozen=True)
@@ -136,3 +140,28 @@ def kmeans_clusters(vectors: np.ndarray, k: int, seed: int = SEED) -> np.ndarray
     else:
         model = KMeans(n_clusters=k, random_state=seed, n_init=4)
     return model.fit_predict(vectors).astype(np.int64)
+
+
+def hdbscan_clusters(vectors: np.ndarray, seed: int = SEED) -> np.ndarray:
+    """Density clusters (scikit-learn's HDBSCAN) numbered 0.. by size, biggest first, and
+    `UNCLUSTERED` for points in no dense group. HDBSCAN runs on the first `HDBSCAN_DIMENSIONS` PCA
+    components (the BERTopic recipe reduces before clustering too). Above `HDBSCAN_MAX_FIT` points it
+    is fitted on a seeded random sample, and every other point joins the group of its nearest sampled
+    point."""
+    from sklearn.cluster import HDBSCAN as SkHDBSCAN
+    from sklearn.neighbors import NearestNeighbors
+
+    vectors = np.asarray(vectors, dtype=np.float32)
+    count = vectors.shape[0]
+    if count < 5:
+        return np.zeros(count, dtype=np.int64)
+    reduced = _pca(vectors, min(HDBSCAN_DIMENSIONS, vectors.shape[1]))
+    sample = sample_indices(count, HDBSCAN_MAX_FIT, seed)
+    fitted = SkHDBSCAN(min_cluster_size=max(5, len(sample) // 100), copy=True).fit_predict(reduced[sample])
+    if len(sample) < count:
+        nearest = NearestNeighbors(n_neighbors=1).fit(reduced[sample]).kneighbors(reduced, return_distance=False)[:, 0]
+        fitted = fitted[nearest]
+    ids, sizes = np.unique(fitted[fitted != UNCLUSTERED], return_counts=True)
+    renumber = np.full(int(fitted.max()) + 2 if len(ids) else 1, UNCLUSTERED, dtype=np.int64)
+    renumber[ids[np.argsort(-sizes, kind="stable")]] = np.arange(len(ids))
+    return np.where(fitted == UNCLUSTERED, UNCLUSTERED, renumber[np.maximum(fitted, 0)]).astype(np.int64)

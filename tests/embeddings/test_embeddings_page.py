@@ -256,3 +256,34 @@ def test_the_sample_pairs_show_what_a_lexical_model_gets_wrong(start_server, exp
     assert explorer.compare(*WORD_ORDER, spec) == pytest.approx(1.0, abs=1e-5)  # opposite meanings, same words
     assert explorer.compare(*PARAPHRASE, spec) < 0.2  # the same meaning, no word in common
     assert set(TEXTS) >= {*PARAPHRASE, *WORD_ORDER}
+
+
+def test_hdbscan_finds_its_own_clusters_and_says_how_many(server):
+    at = _embed(_app())
+
+    at.selectbox(key=keys.CLUSTERING).set_value("HDBSCAN").run()
+
+    assert not at.exception and at.number_input(key=keys.CLUSTERS).disabled  # HDBSCAN finds its own number
+    note = next(c.value for c in at.caption if "HDBSCAN found" in c.value)
+    found = int(re.search(r"HDBSCAN found (\d+) clusters", note).group(1))
+    names = {trace["name"] for trace in _figures(at)[0]["data"]}
+    assert names - {"unclustered"} == {f"cluster {c}" for c in range(found)}
+    assert f"Cosine similarity of all {N} texts, ordered by HDBSCAN cluster." in [c.value for c in at.caption]
+
+
+def test_the_chat_model_can_name_the_clusters_and_its_names_are_marked(server):
+    at = _embed(_app())
+    word_notes = [note["text"] for note in _figures(at)[0]["layout"]["annotations"]]
+    chats_before = server.state.count("chat")
+
+    next(b for b in at.button if b.label == "Name the clusters with the chat model").click().run()
+
+    assert not at.exception
+    clusters = {trace["name"] for trace in _figures(at)[0]["data"]}
+    assert server.state.count("chat") - chats_before == len(clusters)  # one request per cluster
+    notes = [note["text"] for note in _figures(at)[0]["layout"]["annotations"]]
+    assert notes and all(note.endswith(" ✎") for note in notes)  # marked as written by the model
+    assert any("Cluster names written by the chat model" in c.value and "model-written" in c.value for c in at.caption)
+
+    next(b for b in at.button if b.label == "Use word-based names").click().run()
+    assert [note["text"] for note in _figures(at)[0]["layout"]["annotations"]] == word_notes
