@@ -69,13 +69,14 @@ def _agreement(shared: int, k: int) -> str:
 
 
 def _name(spec: EmbeddingSpec) -> str:
-    return f"**{escape_markdown(spec.model)}**" if spec.model else "the endpoint's default model"
+    name = f"**{escape_markdown(spec.model)}**" if spec.model else "the endpoint's default model"
+    return f"{name} at {spec.dimensions:,} dimensions" if spec.dimensions else name
 
 
-def _controls(connection: Connection, spec: EmbeddingSpec, count: int) -> tuple[str | None, int, bool]:
+def _controls(connection: Connection, spec: EmbeddingSpec, count: int) -> tuple[str | None, int | None, int, bool]:
     choices = list(resources.get_model_choices(connection).embeddings)
     others = [model for model in choices if model != spec.model]
-    left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
+    left, length, middle, right = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     with left:
         second = model_input(
             connection,
@@ -85,6 +86,17 @@ def _controls(connection: Connection, spec: EmbeddingSpec, count: int) -> tuple[
             others[0] if others else spec.model,
             "The model to compare with; it embeds the same texts with the same options (cached like the first).",
         )
+    dimensions = length.number_input(
+        "Its vector length",
+        1,
+        8192,
+        value=None,
+        step=64,
+        key=keys.COMPARE_DIMENSIONS,
+        placeholder="as above",
+        help="The second model's `dimensions` (empty = the same as above). Pick the same model with another "
+        "length to see what shorter vectors lose.",
+    )
     # With k = n - 1 every other text is a neighbour under both models: 100 % whatever the models.
     largest = min(MAX_K, max(1, count - 2))
     if st.session_state.get(keys.COMPARE_K, 0) > largest:  # a smaller corpus than the last one
@@ -98,7 +110,7 @@ def _controls(connection: Connection, spec: EmbeddingSpec, count: int) -> tuple[
         help="How many nearest neighbours of each text are compared.",
     )
     clicked = right.button(COMPARE_BUTTON, icon=":material/compare_arrows:")
-    return second, int(k), clicked
+    return second, int(dimensions) if dimensions else None, int(k), clicked
 
 
 def render(
@@ -118,10 +130,10 @@ def render(
         "For each text, how many of its k nearest neighbours (by cosine similarity) two models share: "
         "the model above and a second one, on the same texts."
     )
-    second_model, k, clicked = _controls(connection, spec, count)
+    second_model, second_dimensions, k, clicked = _controls(connection, spec, count)
     second: EmbeddingOutcome | None = None
     if clicked:
-        second_spec = replace(spec, model=second_model)
+        second_spec = replace(spec, model=second_model, dimensions=second_dimensions or spec.dimensions)
         st.session_state[keys.COMPARISON] = (text_set, spec, second_spec)
         second = run_with_progress(explorer, text_set, second_spec, policy)
     shown = st.session_state.get(keys.COMPARISON)
@@ -151,7 +163,8 @@ def _maps(
     texts = [text_set.texts[int(i)] for i in comparison.texts]
     groups = [_agreement(int(shared), comparison.k) for shared in comparison.shared]
     for column, points, model in zip(st.columns(2), coords, (spec, second_spec)):
-        title = html.escape(f"{'A' if model is spec else 'B'}: {model.model or 'default model'}")  # plotly titles read HTML
+        length = f" · {model.dimensions:,} dimensions" if model.dimensions else ""
+        title = html.escape(f"{'A' if model is spec else 'B'}: {model.model or 'default model'}{length}")  # plotly titles read HTML
         figure = scatter_figure(points, texts, groups, colour_title="neighbours shared", title=title)
         figure.update_layout(height=420, showlegend=model is not spec)
         column.plotly_chart(figure, width="stretch", key=f"emb_compare_map_{'a' if model is spec else 'b'}")

@@ -43,6 +43,7 @@ TOP_K = "emb_top_k"
 COMPARE_FIRST = "emb_compare_first"
 COMPARE_SECOND = "emb_compare_second"
 COMPARE_MODEL = "emb_compare_model"  # the second model of a model comparison
+COMPARE_DIMENSIONS = "emb_compare_dimensions"  # the second model's vector length (None: as the first)
 COMPARE_K = "emb_compare_k"  # neighbours per text in a model comparison
 COMPARISON = "emb_comparison"  # (TextSet, EmbeddingSpec, EmbeddingSpec): the corpus and spec compared, and the second spec
 COLLECTION = "emb_collection"  # (id, saved at) of the saved collection CORPUS came from; None = embedded here

@@ -135,6 +135,19 @@ def test_one_model_against_itself_shares_everything_with_no_new_request(server):
     assert set(at.dataframe[0].value["shared"]) == {5}
 
 
+def test_the_same_model_at_another_vector_length_is_a_comparison_too(server):
+    at = _embed(_app(), PARAPHRASES)
+    sent = embeddings_requests(server)
+    next(node for node in at.main if getattr(node, "key", None) == keys.COMPARE_DIMENSIONS).set_value(16)
+
+    _compare(at, LEXICAL_OFFLINE_MODEL, 5)
+
+    caption = _shared_caption(at).replace("\\-", "-")
+    assert f"A is **{LEXICAL_OFFLINE_MODEL}**, B is **{LEXICAL_OFFLINE_MODEL}** at 16 dimensions" in caption
+    assert embeddings_requests(server) > sent  # the shorter vectors are asked of the service
+    assert int(re.match(r"(\d+) %", at.metric[0].value).group(1)) < 100  # 16 numbers lose some neighbours
+
+
 def test_the_second_model_is_embedded_by_the_job_and_only_what_the_cache_lacks(server):
     texts = PARAPHRASES[:8]
     at = _embed(_app(), texts)
