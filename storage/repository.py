@@ -5,8 +5,8 @@ takes a ``Session`` first, never commits (wrap calls in
 ``with Session.begin() as session:``), is scoped to an ``owner`` (another
 owner's conversation behaves exactly like a missing one) and returns frozen
 records from :mod:`storage.records`, never ORM objects.  The implementations
-live in small modules: :mod:`storage.conversations`, :mod:`storage.messages`
-and :mod:`storage.transfer`.
+live in small modules: :mod:`storage.conversations`, :mod:`storage.folders`,
+:mod:`storage.messages` and :mod:`storage.transfer`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,27 @@ from storage.conversations import (
     touch,
     update_conversation_settings,
 )
-from storage.errors import CollectionNameTaken, CollectionNotFound, ConversationNotFound, InvalidImport, MessageNotFound
+from storage.errors import (
+    CollectionNameTaken,
+    CollectionNotFound,
+    ConversationNotFound,
+    FolderCycle,
+    FolderNameTaken,
+    FolderNotFound,
+    InvalidImport,
+    MessageNotFound,
+)
+from storage.folders import (
+    create_folder,
+    delete_folder,
+    get_folder,
+    list_folder_conversations,
+    list_folders,
+    move_folder,
+    rename_folder,
+    set_conversation_folder,
+    set_folder_defaults,
+)
 from storage.health import ping
 from storage.messages import (
     CURRENT_LEAF,
@@ -41,7 +61,14 @@ from storage.messages import (
     mark_streaming_as_interrupted,
     update_message,
 )
-from storage.records import CollectionContents, CollectionRecord, ConversationPage, ConversationRecord, MessageRecord
+from storage.records import (
+    CollectionContents,
+    CollectionRecord,
+    ConversationPage,
+    ConversationRecord,
+    FolderRecord,
+    MessageRecord,
+)
 from storage.transfer import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
@@ -50,6 +77,19 @@ from storage.transfer import (
 )
 
 __all__ = [
+    "FolderCycle",
+    "FolderNameTaken",
+    "FolderNotFound",
+    "FolderRecord",
+    "create_folder",
+    "delete_folder",
+    "get_folder",
+    "list_folder_conversations",
+    "list_folders",
+    "move_folder",
+    "rename_folder",
+    "set_conversation_folder",
+    "set_folder_defaults",
     "CollectionContents",
     "CollectionNameTaken",
     "CollectionNotFound",
