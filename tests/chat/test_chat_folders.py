@@ -4,6 +4,10 @@ chat in it (which takes them), delete it (its conversations are kept)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 
 from storage import repository
@@ -35,6 +39,26 @@ def seed(portal_app: PortalApp, title: str, folder_id: str | None = None) -> str
         repository.add_message(session, record.id, role="user", content="hello")
         repository.add_message(session, record.id, role="assistant", content="hi", model="local-chat")
     return record.id
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL every engine in this process runs inside the block (the app's included)."""
+    seen: list[str] = []
+
+    def listener(connection, cursor, statement, *args) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", listener)
+
+
+def folder_queries(seen: list[str]) -> tuple[int, int]:
+    """(queries listing folders, queries reading folders' conversations) among `seen`."""
+    return sum("FROM folders" in s for s in seen), sum("row_number() OVER" in s for s in seen)
 
 
 def expander_labels(app: AppTest) -> list[str]:
@@ -142,16 +166,24 @@ def test_nested_folders_show_inside_their_parent_and_a_cycle_is_not_offered(port
     assert sorted(expander_labels(app)) == ["Q1 · 1", "Reports", "Work"]
 
 
-def test_a_closed_folder_reads_none_of_its_conversations(portal_app: PortalApp) -> None:
+def test_one_query_lists_the_folders_and_a_closed_folder_reads_none_of_its_conversations(portal_app: PortalApp) -> None:
     with portal_app.sessions.begin() as session:
         folder = repository.create_folder(session, name="Closed")
+        for index in range(5):
+            repository.create_folder(session, name=f"Other {index}")
     seed(portal_app, "Hidden inside", folder.id)
     seed(portal_app, "Outside")
 
-    app = open_app()
+    with statements() as seen:
+        app = open_app()
 
-    assert expander_labels(app) == ["Closed · 1"]
-    assert sidebar_conversations(app) == ["Outside"]  # the closed folder drew nothing inside
+    assert expander_labels(app) == ["Closed · 1", "Other 0", "Other 1", "Other 2", "Other 3", "Other 4"]
+    assert folder_queries(seen) == (1, 0)  # six folders, one query; none open, so no conversations read
+    assert sidebar_conversations(app) == ["Outside"]
+    assert not [b for b in app.sidebar.button if (b.key or "").startswith("folder_chat_")]  # nothing drawn inside
     app.session_state[f"folder_{folder.id}"] = True  # the user opens it
-    run(app)
+    with statements() as seen:
+        run(app)
+    assert folder_queries(seen) == (1, 1)
     assert sidebar_conversations(app) == ["Hidden inside", "Outside"]
+    assert app.button(key=f"folder_chat_{folder.id}").label == "New chat here"
