@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 
+from portal.chat_settings import DEFAULT_SYSTEM_PROMPT
 from storage import repository
 from storage.records import FolderRecord
 from tests.apptest import PortalApp, assert_no_exception, open_app
@@ -61,6 +62,12 @@ def folder_queries(seen: list[str]) -> tuple[int, int]:
     return sum("FROM folders" in s for s in seen), sum("row_number() OVER" in s for s in seen)
 
 
+def system_prompt_box(app: AppTest):
+    """The settings panel's system prompt (the one drawn: the panel is keyed by conversation or draft)."""
+    [box] = [t for t in app.text_area if t.label == "System prompt"]
+    return box
+
+
 def expander_labels(app: AppTest) -> list[str]:
     """The folders' labels in the sidebar (every expander there but the import box), outer ones first."""
     return [e.label for e in app.sidebar.expander if e.label != "Import a conversation"]
@@ -104,13 +111,15 @@ def test_create_file_start_a_chat_with_the_defaults_and_delete_keeping_the_conve
     [folder] = folders(portal_app)
     assert (folder.system_prompt, folder.model) == ("You are a ship's navigator.", "local-chat")
 
-    # "New chat here" starts a draft in the folder with those defaults; the first message stores it there.
+    # "New chat here" (from a plain new chat, whose settings panel is drawn with the usual prompt) starts a
+    # draft in the folder with its defaults; the first message stores it there.
+    app.button(key="new_chat").click()
+    run(app)
+    assert system_prompt_box(app).value == DEFAULT_SYSTEM_PROMPT
     app.button(key=f"folder_chat_{folder.id}").click()
     run(app)
     assert any("A new chat in the folder" in c.value for c in app.caption)
-    assert app.text_area(key=[t.key for t in app.text_area if (t.key or "").startswith("system_draft_")][0]).value == (
-        "You are a ship's navigator."
-    )
+    assert system_prompt_box(app).value == "You are a ship's navigator."
     app.chat_input[0].set_value(unique("plot a course")).run()
     assert_no_exception(app)
     created = conversation(portal_app, app.query_params["c"])
@@ -122,7 +131,7 @@ def test_create_file_start_a_chat_with_the_defaults_and_delete_keeping_the_conve
     app.button(key="new_chat").click()
     run(app)
     assert not any("A new chat in the folder" in c.value for c in app.caption)
-    assert app.text_area(key="system_draft").value != "You are a ship's navigator."
+    assert system_prompt_box(app).value == DEFAULT_SYSTEM_PROMPT
 
     # Delete the folder: the confirmation says the conversations are kept, and they are.
     app.menu_button(key=f"folder_menu_{folder.id}").click("Delete")
