@@ -36,11 +36,17 @@ _UNSET: Any = object()
 _NEWEST_FIRST = (Conversation.pinned.desc(), Conversation.updated_at.desc(), Conversation.id.desc())
 
 
+def _without_controls(text: str, keep: str = "") -> str:
+    """`text` without C0/C1 control characters and DEL (PostgreSQL refuses NUL in text), keeping `keep`."""
+    return "".join(ch for ch in text if ch in keep or (ord(ch) >= 32 and not 127 <= ord(ch) <= 159))
+
+
 def clean_folder_name(name: object) -> str:
-    """A single-line, trimmed name of 1 to 200 characters; raises ValueError when blank or too long."""
+    """A single-line, trimmed name of 1 to 200 characters, control characters removed; raises
+    ValueError when blank or too long."""
     if not isinstance(name, str):
         raise TypeError("name must be a string")
-    text = " ".join(name.split())
+    text = " ".join(_without_controls(name, keep="\t\n\r").split())
     if not text:
         raise ValueError("Give the folder a name.")
     if len(text) > FOLDER_NAME_MAX_LENGTH:
@@ -53,6 +59,7 @@ def _clean_prompt(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError("system_prompt must be a string or None")
+    value = _without_controls(value, keep="\t\n\r")
     return value if value.strip() else None
 
 
@@ -61,7 +68,7 @@ def _clean_model(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError("model must be a string or None")
-    text = value.strip()
+    text = _without_controls(value).strip()
     if len(text) > FOLDER_MODEL_MAX_LENGTH:
         raise ValueError(f"A model name has at most {FOLDER_MODEL_MAX_LENGTH} characters.")
     return text or None

@@ -62,6 +62,9 @@ def test_create_and_list_folders_with_their_conversation_counts(session: Session
     assert get_folder(session, "not-a-uuid") is None
     with pytest.raises(ValueError, match="name"):
         create_folder(session, name="   ")
+    with pytest.raises(ValueError, match="at most 200"):
+        create_folder(session, name="x" * 201)
+    assert create_folder(session, name="a\x00b\x1bc\nd", model="m\x00").name == "abc d"  # PostgreSQL refuses NUL
     with pytest.raises(FolderNotFound):
         create_folder(session, name="orphan", parent_id=str(uuid.uuid4()))
 
