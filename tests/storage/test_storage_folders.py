@@ -3,12 +3,13 @@ defaults, delete (everything inside is kept and moves up), owner isolation, and 
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, event
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import make_sessionmaker
 from storage.migrate import alembic_config, current_revision, upgrade_to_head
@@ -34,7 +35,7 @@ from storage.repository import (
     set_folder_defaults,
     touch,
 )
-from tests.storage.support import insert_legacy_conversation
+from tests.storage.support import TestDatabase, insert_legacy_conversation
 
 
 def _tree(session: Session, owner: str = "") -> dict[str, str | None]:
@@ -336,3 +337,56 @@ def test_downgrade_to_0005_drops_folders_and_keeps_conversations_searchable(engi
     upgrade_to_head(engine)
     with factory.begin() as session:
         assert [c.id for c in list_conversations(session, search="kestrel").items] == [chat.id]
+
+
+def test_two_moves_at_once_cannot_make_a_cycle(database: TestDatabase, session_factory: sessionmaker[Session]) -> None:
+    """A moves under B in one open transaction while another moves B under A: the second waits for
+    the first (the tree's rows are locked) and then sees the cycle, instead of checking a stale tree."""
+    with session_factory.begin() as session:
+        a = create_folder(session, name="A")
+        b = create_folder(session, name="B")
+    first_moved, release = threading.Event(), threading.Event()
+    outcome: list[str] = []
+    second_pid: list[int] = []
+
+    def first() -> None:
+        with session_factory.begin() as session:
+            move_folder(session, a.id, b.id)
+            first_moved.set()
+            release.wait(timeout=60)
+
+    def second() -> None:
+        try:
+            with session_factory.begin() as session:
+                if database.backend == "postgresql":
+                    second_pid.append(session.scalar(text("SELECT pg_backend_pid()")))
+                move_folder(session, b.id, a.id)
+            outcome.append("moved")
+        except FolderCycle:
+            outcome.append("cycle")
+        except BaseException as exc:  # reported by the assert below
+            outcome.append(repr(exc))
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_moved.wait(timeout=60)
+    two = threading.Thread(target=second)
+    two.start()
+    if database.backend == "postgresql":  # release the first only once the second waits for its lock
+        with database.new_engine().connect() as watcher:
+            while two.is_alive():
+                waiting = watcher.scalar(
+                    text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": second_pid[0] if second_pid else -1}
+                )
+                watcher.rollback()
+                if waiting == "Lock":
+                    break
+                two.join(timeout=0.05)
+    # (SQLite: the second's BEGIN IMMEDIATE waits for the first's commit by itself.)
+    release.set()
+    one.join(timeout=60)
+    two.join(timeout=60)
+
+    assert outcome == ["cycle"]
+    with session_factory.begin() as session:
+        assert _tree(session) == {"A": "B", "B": None}
