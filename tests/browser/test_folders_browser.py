@@ -8,7 +8,16 @@ from playwright.sync_api import Page, expect
 
 from tests.streamlit_process import StreamlitApp
 
-from .chat_ui import EXPANDER, SIDEBAR, expect_no_exception, open_app, open_settings, send, wait_for_finished_reply, wait_until_idle
+from .chat_ui import (
+    EXPANDER,
+    SIDEBAR,
+    expect_no_exception,
+    open_app,
+    open_settings,
+    send,
+    wait_for_finished_reply,
+    wait_until_idle,
+)
 from .conftest import app_environment
 
 FOLDER_NAME = "Recipes *baked*"  # Markdown that must show as typed
