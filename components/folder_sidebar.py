@@ -75,7 +75,7 @@ def folder_section(service: ChatService, current: ConversationRecord | None, dra
     if not tree:
         sidebar.button(
             NEW_FOLDER, key="folder_new", icon=":material/create_new_folder:", type="tertiary",
-            on_click=_ask, args=(NEW_FOLDER, None), help="Folders group conversations; each can hold a default system prompt and model.",
+            on_click=_ask, args=(NEW_FOLDER, None),
         )
         folder_dialogs(service, tree)
         return tree
@@ -129,7 +129,6 @@ def _folder(
             st.button(
                 "New chat here", key=f"folder_chat_{folder.id}", icon=":material/edit_square:", type="tertiary", width="stretch",
                 on_click=start_chat_in_folder, args=(service, folder.id),
-                help="A new chat in this folder, with its default system prompt and model",
             )
             menu_key = f"folder_menu_{folder.id}"
             st.menu_button(
