@@ -4,6 +4,8 @@ conversations stay). The app is a real `streamlit run` on the offline local serv
 
 from __future__ import annotations
 
+import json
+
 from playwright.sync_api import Page, expect
 
 from tests.streamlit_process import StreamlitApp
@@ -22,6 +24,17 @@ from .conftest import app_environment
 
 FOLDER_NAME = "Recipes *baked*"  # Markdown that must show as typed
 PROMPT = "You are a pastry chef. Answer in metric units."
+
+
+def assert_accessible(page: Page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    wait_until_idle(page)
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(
+        [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in serious], indent=1
+    )
 
 
 def folder_entry(page: Page):
@@ -56,6 +69,7 @@ def test_a_folder_holds_conversations_gives_a_new_chat_its_prompt_and_deleting_i
         expect(page.get_by_role("dialog")).to_have_count(0)
         expect(folder_entry(page).locator('[class*="st-key-conv_row_"]')).to_contain_text("apple pie recipe")
         expect(sidebar.get_by_text("Today")).to_have_count(0)  # nothing is left outside the folder
+        assert_accessible(page)  # with an open folder, its bar and its rows in the sidebar
 
         # Its default system prompt.
         wait_until_idle(page)
