@@ -288,7 +288,7 @@ def _move_folder_dialog(service: ChatService, tree: FolderTree, folder: FolderRe
     targets = [f or NOWHERE for f in tree.move_targets(folder.id)]
     here = targets.index(folder.parent_id) if folder.parent_id in targets else 0
     choice = st.selectbox(
-        f"Move “{tree.path(folder.id)}” into", targets, index=here, key=f"folder_move_{folder.id}",
+        f"Move “{escape_markdown(tree.path(folder.id))}” into", targets, index=here, key=f"folder_move_{folder.id}",
         format_func=lambda f: tree.path(f) if f else TOP_LEVEL,
     )
     target = choice or None

@@ -111,6 +111,13 @@ def test_create_file_start_a_chat_with_the_defaults_and_delete_keeping_the_conve
     [folder] = folders(portal_app)
     assert (folder.system_prompt, folder.model) == ("You are a ship's navigator.", "local-chat")
 
+    # The Move dialog names it as typed too (a select box's label is Markdown).
+    app.menu_button(key=f"folder_menu_{folder.id}").click("Move")
+    run(app)
+    assert app.selectbox(key=f"folder_move_{folder.id}").label == r"Move “Work \*plans\* \[x\](http\://e.com)” into"
+    app.button(key="folder_move_cancel").click()
+    run(app)
+
     # "New chat here" (from a plain new chat, whose settings panel is drawn with the usual prompt) starts a
     # draft in the folder with its defaults; the first message stores it there.
     app.button(key="new_chat").click()
