@@ -2,9 +2,9 @@
 its menu (new chat here, new subfolder, rename, defaults, move, delete) and their dialogs, and the
 "Move to folder" dialog of a conversation.
 
-Fast by construction: one query lists every folder (with its conversation count), and one more reads
-the conversations of the folders that are open; a closed folder draws nothing inside it (its expander
-reruns the page when it opens). Folder names are user text: escaped wherever Markdown renders.
+Fast by construction: one query lists every folder, and one more reads the first conversations of the
+folders that are open (a LIMIT per folder); a closed folder reads and draws nothing inside it (its
+expander reruns the page when it opens). Nothing counts all the conversations in folders. Folder names are user text: escaped wherever Markdown renders.
 """
 
 from __future__ import annotations
@@ -106,8 +106,7 @@ def _open_around(tree: FolderTree, current: ConversationRecord | None) -> None:
 
 
 def _label(folder: FolderRecord) -> str:
-    count = f" · {folder.conversation_count}" if folder.conversation_count else ""
-    return escape_markdown(folder.name) + count
+    return escape_markdown(folder.name)
 
 
 def _folder(
@@ -308,7 +307,8 @@ def _move_folder_dialog(service: ChatService, tree: FolderTree, folder: FolderRe
 
 @st.dialog("Delete this folder?", on_dismiss=_forget)
 def _delete_dialog(service: ChatService, tree: FolderTree, folder: FolderRecord) -> None:
-    count = folder.conversation_count
+    counted = service.get_folder(folder.id)  # the sidebar's list does not count (see list_folders)
+    count = (counted.conversation_count or 0) if counted is not None else 0
     where = _place(tree, folder.parent_id) if folder.parent_id else "the list below, in no folder"
     if count:
         held = f"{count} conversation{'s' if count != 1 else ''}"

@@ -181,10 +181,10 @@ class ChatService:
 
     # folders (the tree and a new chat's settings: portal/folders.py)
 
-    def list_folders(self) -> list[FolderRecord]:
-        """Every folder of the owner, with its conversation count: one query."""
+    def list_folders(self, *, counts: bool = False) -> list[FolderRecord]:
+        """Every folder of the owner, in one query (with `counts`, how many conversations each holds)."""
         with self._begin() as session:
-            return repository.list_folders(session, owner=self._owner)
+            return repository.list_folders(session, owner=self._owner, counts=counts)
 
     def get_folder(self, folder_id: str | None) -> FolderRecord | None:
         if not folder_id:

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -74,7 +74,7 @@ def _clean_model(value: object) -> str | None:
     return text or None
 
 
-def _record(row: Folder, conversation_count: int = 0) -> FolderRecord:
+def _record(row: Folder, conversation_count: int | None = None) -> FolderRecord:
     return FolderRecord(
         id=row.id,
         owner=row.owner,
@@ -84,7 +84,7 @@ def _record(row: Folder, conversation_count: int = 0) -> FolderRecord:
         model=row.model,
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
-        conversation_count=int(conversation_count),
+        conversation_count=None if conversation_count is None else int(conversation_count),
     )
 
 
@@ -162,19 +162,24 @@ def create_folder(
     return _record(row)
 
 
-def list_folders(session: Session, *, owner: str = "") -> list[FolderRecord]:
-    """All of ``owner``'s folders with how many conversations each holds, by name: one query."""
-    counts = (
+def list_folders(session: Session, *, owner: str = "", counts: bool = False) -> list[FolderRecord]:
+    """All of ``owner``'s folders by name, in one query; with ``counts``, how many conversations each
+    holds (that reads the index entries of every conversation in a folder: about 16 ms for 50,000 on
+    PostgreSQL, so the sidebar does without)."""
+    order = (func.lower(Folder.name), Folder.name, Folder.id)
+    if not counts:
+        return [_record(row) for row in session.scalars(select(Folder).where(Folder.owner == owner).order_by(*order))]
+    counted = (
         select(Conversation.folder_id, func.count().label("n"))
         .where(Conversation.owner == owner, Conversation.folder_id.is_not(None))
         .group_by(Conversation.folder_id)
         .subquery()
     )
     rows = session.execute(
-        select(Folder, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.folder_id == Folder.id)
+        select(Folder, func.coalesce(counted.c.n, 0))
+        .outerjoin(counted, counted.c.folder_id == Folder.id)
         .where(Folder.owner == owner)
-        .order_by(func.lower(Folder.name), Folder.name, Folder.id)
+        .order_by(*order)
     )
     return [_record(row, count) for row, count in rows]
 
@@ -321,24 +326,27 @@ def list_folder_conversations(
     session: Session, folder_ids: Iterable[str], *, owner: str = "", limit: int = 15
 ) -> dict[str, ConversationPage]:
     """The first ``limit`` conversations of each folder (pinned first, then most recently updated), in
-    one query; folders that are unknown, not ``owner``'s or empty get an empty page."""
+    one query; folders that are unknown, not ``owner``'s or empty get an empty page.
+
+    The query is one ``UNION ALL`` of a ``LIMIT`` per folder, each an index range read (owner, folder,
+    pinned, updated time), so it costs the rows shown, not the rows the folders hold."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     keys = sorted({key for key in (normalize_conversation_id(f) for f in folder_ids) if key is not None})
     pages: dict[str, list[ConversationRecord]] = {key: [] for key in keys}
     if keys:
-        position = func.row_number().over(partition_by=Conversation.folder_id, order_by=_NEWEST_FIRST).label("position")
-        ranked = (
-            select(Conversation, position).where(Conversation.owner == owner, Conversation.folder_id.in_(keys)).subquery()
-        )
-        row_alias = aliased(Conversation, ranked)
-        rows = session.scalars(
-            select(row_alias)
-            .where(ranked.c.position <= limit + 1)
-            .order_by(ranked.c.folder_id, ranked.c.position)
-        )
+        per_folder = [
+            select(Conversation)
+            .where(Conversation.owner == owner, Conversation.folder_id == key)
+            .order_by(*_NEWEST_FIRST)
+            .limit(limit + 1)
+            .subquery()
+            for key in keys
+        ]
+        chosen = aliased(Conversation, union_all(*(select(part) for part in per_folder)).subquery())
+        rows = session.scalars(select(chosen).order_by(chosen.pinned.desc(), chosen.updated_at.desc(), chosen.id.desc()))
         for row in rows:
-            if row.folder_id is not None:
+            if row.folder_id in pages:
                 pages[row.folder_id].append(conversation_record(row))
     return {
         key: ConversationPage(items=tuple(items[:limit]), has_more=len(items) > limit, offset=0, limit=limit)

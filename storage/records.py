@@ -140,7 +140,7 @@ class FolderRecord:
 
     ``parent_id`` is None at the top level. ``system_prompt`` and ``model`` are what a new chat started in
     the folder begins with (None = no default). ``conversation_count`` counts its own conversations (not
-    those of its subfolders)."""
+    those of its subfolders); None when it was not counted (``list_folders`` counts only when asked)."""
 
     id: str
     owner: str
@@ -150,7 +150,7 @@ class FolderRecord:
     model: str | None
     created_at: datetime
     updated_at: datetime
-    conversation_count: int = 0
+    conversation_count: int | None = None
 
 
 COLLECTION_NAME_MAX_LENGTH = 200

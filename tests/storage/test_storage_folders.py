@@ -56,10 +56,11 @@ def test_create_and_list_folders_with_their_conversation_counts(session: Session
 
     assert work.name == "Work stuff" and work.parent_id is None
     assert (reports.parent_id, reports.system_prompt, reports.model) == (work.id, "Be formal.", "gpt-4o")
-    listed = list_folders(session)
+    listed = list_folders(session, counts=True)
     assert [f.name for f in listed] == ["Archive", "reports", "Work stuff"]  # by name, case-insensitively
     assert {f.name: f.conversation_count for f in listed} == {"Archive": 0, "reports": 2, "Work stuff": 1}
     assert get_folder(session, reports.id) == listed[1]
+    assert [(f.name, f.conversation_count) for f in list_folders(session)][0] == ("Archive", None)  # not counted
     assert get_folder(session, "not-a-uuid") is None
     with pytest.raises(ValueError, match="name"):
         create_folder(session, name="   ")
@@ -265,7 +266,7 @@ def test_another_owners_folders_behave_as_not_found(session: Session) -> None:
     bobs_chat = create_conversation(session, owner="bob")
 
     for intruder in ("bob", ""):
-        assert list_folders(session, owner=intruder) == []
+        assert list_folders(session, owner=intruder) == list_folders(session, owner=intruder, counts=True) == []
         assert get_folder(session, secret.id, owner=intruder) is None
         with pytest.raises(FolderNotFound):
             rename_folder(session, secret.id, "mine", owner=intruder)
@@ -289,7 +290,7 @@ def test_another_owners_folders_behave_as_not_found(session: Session) -> None:
     with pytest.raises(FolderNotFound):
         move_folder(session, bobs_folder.id, secret.id, owner="bob")
 
-    [kept] = list_folders(session, owner="alice")
+    [kept] = list_folders(session, owner="alice", counts=True)
     assert (kept.name, kept.parent_id, kept.system_prompt, kept.conversation_count) == ("secret", None, "alice's prompt", 1)
     assert get_conversation(session, alices_chat.id, owner="alice").folder_id == secret.id  # type: ignore[union-attr]
     assert get_conversation(session, bobs_chat.id, owner="bob").folder_id is None  # type: ignore[union-attr]
