@@ -249,6 +249,7 @@ def _rename_dialog(service: ChatService, folder: FolderRecord) -> None:
             except (ValueError, FolderNotFound) as exc:
                 st.error(_why(exc))
             else:
+                open_later(folder.id)  # a new label is a new expander to Streamlit: keep it open
                 _done()
         if st.button("Cancel", key="folder_rename_cancel"):
             _done()

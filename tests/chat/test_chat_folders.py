@@ -11,6 +11,7 @@ from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 
 from portal.chat_settings import DEFAULT_SYSTEM_PROMPT
+from portal.markdown_text import escape_markdown
 from storage import repository
 from storage.records import FolderRecord
 from tests.apptest import PortalApp, assert_no_exception, open_app
@@ -110,6 +111,16 @@ def test_create_file_start_a_chat_with_the_defaults_and_delete_keeping_the_conve
     run(app)
     [folder] = folders(portal_app)
     assert (folder.system_prompt, folder.model) == ("You are a ship's navigator.", "local-chat")
+
+    # Rename it (the folder stays open, with its conversation), and back.
+    for name in ("Renamed", "Work *plans* [x](http://e.com)"):
+        app.menu_button(key=f"folder_menu_{folder.id}").click("Rename")
+        run(app)
+        app.text_input(key=f"folder_rename_{folder.id}").input(name)
+        app.button(key="folder_rename_go").click()
+        run(app)
+        assert expander_labels(app) == [escape_markdown(name)]
+        assert sidebar_conversations(app) == ["Loose chat"]
 
     # The Move dialog names it as typed too (a select box's label is Markdown).
     app.menu_button(key=f"folder_menu_{folder.id}").click("Move")
