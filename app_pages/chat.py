@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import chat_actions, resources, state
 from components.chat_header import chat_header
-from components.conversation_nav import linked_message, open_conversation, requested_conversation_id
+from components.conversation_nav import draft_folder, linked_message, open_conversation, requested_conversation_id
 from components.conversation_sidebar import conversation_sidebar
 from components.message_view import TurnActions, render_turn
 from components.outbox_view import Submission, database_unreachable
@@ -18,6 +18,7 @@ from components.services import chat_service
 from portal.attachments import AUDIO_TYPES, IMAGE_TYPES, MAX_UPLOAD_BYTES
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
+from portal.markdown_text import escape_markdown
 from portal.outbox import Outbox
 from portal.turns import group_turns
 from storage.database import database_errors
@@ -55,7 +56,8 @@ def main() -> None:
         show_chat(submission, outbox)
     except DatabaseUnavailable as exc:
         if submission is not None:
-            submission.queue(outbox, requested_conversation_id(), ChatSettings().image_detail)
+            conversation_id = requested_conversation_id()
+            submission.queue(outbox, conversation_id, ChatSettings().image_detail, None if conversation_id else draft_folder())
         database_unreachable(outbox, exc, ping_database)
 
 
@@ -84,7 +86,9 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
             st.session_state[state.DRAFT_SETTINGS] = settings.to_dict()
     if submission is not None:
         st.session_state.pop(state.TARGET_MESSAGE, None)  # a message opened from a link is no longer marked
-        submission.queue(outbox, conversation.id if conversation else None, settings.image_detail)
+        submission.queue(
+            outbox, conversation.id if conversation else None, settings.image_detail, None if conversation else draft_folder()
+        )
     stored_in = service.flush_outbox(outbox, settings)  # pending messages are stored before any request
     if stored_in is not None and (conversation is None or stored_in != conversation.id):
         was_draft = conversation is None  # the draft settings were just stored with the new conversation
@@ -95,7 +99,14 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
             settings = ChatSettings.from_dict(conversation.settings)
 
     if conversation is None:
-        st.caption("Ask anything below. Every conversation is saved, with its settings, in the list on the left.")
+        folder = service.get_folder(draft_folder())
+        if folder is not None:
+            st.caption(
+                f"A new chat in the folder “{escape_markdown(folder.name)}”, with its default system prompt and model "
+                "(see Settings). Ask anything below."
+            )
+        else:
+            st.caption("Ask anything below. Every conversation is saved, with its settings, in the list on the left.")
         return
     service.recover_interrupted(conversation.id)
     reply_due = outbox.reply_due(conversation.id) or chat_actions.reply_requested(conversation.id)

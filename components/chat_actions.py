@@ -16,9 +16,10 @@ from storage.records import ConversationRecord, MessageRecord
 
 from . import notices, share_view, state
 from .conversation_nav import open_conversation
+from .folder_sidebar import move_conversation_dialog
 
 PENDING_REPLY = "portal_pending_reply"
-RENAME, PIN, UNPIN, SHARE, EXPORT, DELETE = "Rename", "Pin", "Unpin", "Share", "Export", "Delete"
+RENAME, PIN, UNPIN, MOVE, SHARE, EXPORT, DELETE = "Rename", "Pin", "Unpin", "Move to folder", "Share", "Export", "Delete"
 
 
 def request_reply(conversation_id: str) -> None:
@@ -79,7 +80,7 @@ def _send_edit(service: ChatService, conversation_id: str, message_id: int, key:
 
 
 def conversation_menu_options(conversation: ConversationRecord) -> list[str]:
-    return [RENAME, UNPIN if conversation.pinned else PIN, SHARE, EXPORT, DELETE]
+    return [RENAME, UNPIN if conversation.pinned else PIN, MOVE, SHARE, EXPORT, DELETE]
 
 
 def on_conversation_menu(service: ChatService, conversation: ConversationRecord, menu_key: str) -> None:
@@ -91,6 +92,8 @@ def on_conversation_menu(service: ChatService, conversation: ConversationRecord,
     elif choice == SHARE:
         st.session_state[state.SHARING] = conversation.id
         st.session_state.pop(state.SHARE_LINK, None)
+    elif choice == MOVE:
+        st.session_state[state.MOVING] = conversation.id
     elif choice == EXPORT:
         st.session_state[state.EXPORTING] = conversation.id
     elif choice == DELETE:
@@ -106,7 +109,7 @@ def save_title(service: ChatService, conversation_id: str, key: str) -> None:
 
 
 def conversation_dialogs(service: ChatService, current: ConversationRecord | None) -> None:
-    """The delete confirmation, the share and the export dialog, for whichever conversation asked for them."""
+    """The delete confirmation, the share and export dialogs and "Move to folder", for whichever conversation asked."""
     target = _asked_for(service, state.CONFIRM_DELETE)
     if target is not None:
         _confirm_delete(service, target, current)
@@ -116,6 +119,9 @@ def conversation_dialogs(service: ChatService, current: ConversationRecord | Non
     target = _asked_for(service, state.EXPORTING)
     if target is not None:
         _export(service, target)
+    target = _asked_for(service, state.MOVING)
+    if target is not None:
+        move_conversation_dialog(service, target)
 
 
 def _asked_for(service: ChatService, key: str) -> ConversationRecord | None:

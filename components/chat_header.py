@@ -19,7 +19,7 @@ from .settings_form import settings_form
 
 def chat_header(service: ChatService, conversation: ConversationRecord | None, stored: ChatSettings, connection: Connection) -> ChatSettings:
     """Draw the header; return the settings the panel holds (the stored ones, changed or not)."""
-    scope = conversation.id if conversation else "draft"
+    scope = conversation.id if conversation else st.session_state.get(state.DRAFT_SCOPE, "draft")
     with st.container(horizontal=True, key="chat_header", vertical_alignment="center", gap="small"):
         if conversation is not None and st.session_state.get(state.RENAMING) == conversation.id:
             key = f"title_top_{conversation.id}"

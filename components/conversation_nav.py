@@ -20,6 +20,19 @@ def open_conversation(conversation_id: str | None) -> None:
         st.query_params.pop(state.CONVERSATION_QUERY_PARAM, None)
         st.session_state.pop(state.OPEN_CONVERSATION, None)
     st.session_state.pop(state.EDITING, None)
+    leave_folder_draft()
+
+
+def leave_folder_draft() -> None:
+    """A new chat is no longer meant for a folder: the folder's defaults leave the draft settings too."""
+    if st.session_state.pop(state.DRAFT_FOLDER, None) is not None:
+        st.session_state.pop(state.DRAFT_SETTINGS, None)
+    st.session_state.pop(state.DRAFT_SCOPE, None)
+
+
+def draft_folder() -> str | None:
+    """The folder the new chat being written will go in (None: in no folder)."""
+    return st.session_state.get(state.DRAFT_FOLDER)
 
 
 def requested_conversation_id() -> str | None:

@@ -28,7 +28,8 @@ class Submission:
         self._submitted = submitted
         self.queued = False
 
-    def queue(self, outbox: Outbox, conversation_id: str | None, image_detail: str) -> None:
+    def queue(self, outbox: Outbox, conversation_id: str | None, image_detail: str, folder_id: str | None = None) -> None:
+        """Queue the message once; a new conversation (`conversation_id` None) is created in `folder_id`."""
         if self.queued:
             return
         self.queued = True
@@ -41,7 +42,7 @@ class Submission:
                 with st.expander("Your message (not sent): copy it to shorten it"):
                     st.code(self._submitted.text, language=None)
             return
-        outbox.queue_message(conversation_id, text, attachments)
+        outbox.queue_message(conversation_id, text, attachments, folder_id)
 
 
 def render_pending(outbox: Outbox) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from storage import repository
 from storage.database import Session, SessionFactory, unit_of_work
 from storage.errors import DatabaseUnavailable
-from storage.records import ConversationRecord, MessageRecord, MessageStatus, Siblings
+from storage.records import ConversationPage, ConversationRecord, FolderRecord, MessageRecord, MessageStatus, Siblings
 
 from .attachments import model_part
 from .chat_settings import ChatSettings
@@ -159,9 +159,13 @@ class ChatService:
         with self._begin() as session:
             return repository.get_conversation(session, conversation_id, owner=self._owner)
 
-    def list_conversations(self, *, limit: int, offset: int, search: str | None):
+    def list_conversations(self, *, limit: int, offset: int, search: str | None, unfiled: bool = False) -> ConversationPage:
+        """A page of the list; `unfiled` leaves out the conversations in a folder (not with a search,
+        which covers every conversation)."""
         with self._begin() as session:
-            return repository.list_conversations(session, owner=self._owner, limit=limit, offset=offset, search=search or None)
+            return repository.list_conversations(
+                session, owner=self._owner, limit=limit, offset=offset, search=search or None, unfiled=unfiled and not search
+            )
 
     def rename(self, conversation_id: str, title: str) -> bool:
         with self._begin() as session:
@@ -174,6 +178,55 @@ class ChatService:
     def delete(self, conversation_id: str) -> bool:
         with self._begin() as session:
             return repository.delete_conversation(session, conversation_id, owner=self._owner)
+
+    # folders (the tree and a new chat's settings: portal/folders.py)
+
+    def list_folders(self, *, counts: bool = False) -> list[FolderRecord]:
+        """Every folder of the owner, in one query (with `counts`, how many conversations each holds)."""
+        with self._begin() as session:
+            return repository.list_folders(session, owner=self._owner, counts=counts)
+
+    def get_folder(self, folder_id: str | None) -> FolderRecord | None:
+        if not folder_id:
+            return None
+        with self._begin() as session:
+            return repository.get_folder(session, folder_id, owner=self._owner)
+
+    def folder_conversations(self, folder_ids: list[str], limit: int) -> dict[str, ConversationPage]:
+        """The first `limit` conversations of each folder, in one query."""
+        if not folder_ids:
+            return {}
+        with self._begin() as session:
+            return repository.list_folder_conversations(session, folder_ids, owner=self._owner, limit=limit)
+
+    def create_folder(self, name: str, parent_id: str | None = None) -> FolderRecord:
+        """Raises ValueError for a blank name, FolderNameTaken, FolderNotFound (the parent)."""
+        with self._begin() as session:
+            return repository.create_folder(session, owner=self._owner, name=name, parent_id=parent_id)
+
+    def rename_folder(self, folder_id: str, name: str) -> FolderRecord:
+        with self._begin() as session:
+            return repository.rename_folder(session, folder_id, name, owner=self._owner)
+
+    def move_folder(self, folder_id: str, parent_id: str | None) -> FolderRecord:
+        """Raises FolderCycle (into itself or a subfolder), FolderNameTaken, FolderNotFound."""
+        with self._begin() as session:
+            return repository.move_folder(session, folder_id, parent_id, owner=self._owner)
+
+    def set_folder_defaults(self, folder_id: str, system_prompt: str | None, model: str | None) -> FolderRecord:
+        with self._begin() as session:
+            return repository.set_folder_defaults(session, folder_id, system_prompt=system_prompt, model=model, owner=self._owner)
+
+    def delete_folder(self, folder_id: str) -> int:
+        """Delete the folder; its conversations and subfolders move up a level. Returns how many
+        conversations moved."""
+        with self._begin() as session:
+            return repository.delete_folder(session, folder_id, owner=self._owner)
+
+    def move_to_folder(self, conversation_id: str, folder_id: str | None) -> bool:
+        """File the conversation in the folder (None: in no folder); False if the conversation is gone."""
+        with self._begin() as session:
+            return repository.set_conversation_folder(session, conversation_id, folder_id, owner=self._owner) is not None
 
     def save_settings(self, conversation_id: str, settings: ChatSettings) -> None:
         with self._begin() as session:
@@ -219,9 +272,15 @@ class ChatService:
         return True
 
     def add_user_message(
-        self, conversation_id: str | None, text: str, settings: ChatSettings, attachments: list[dict[str, Any]] | None = None
+        self,
+        conversation_id: str | None,
+        text: str,
+        settings: ChatSettings,
+        attachments: list[dict[str, Any]] | None = None,
+        folder_id: str | None = None,
     ) -> MessageRecord:
-        """Commit the user's message (creating the conversation if needed) before anything is sent."""
+        """Commit the user's message (creating the conversation if needed, in `folder_id` when given and
+        still there) before anything is sent."""
         text = clean_user_text(text or "", allow_empty=bool(attachments))
         parts = {"attachments": attachments} if attachments else None
         with self._begin() as session:
@@ -237,8 +296,15 @@ class ChatService:
             title = (
                 title_from(text) if text.strip() else title_from(" ".join(a.get("name", "attachment") for a in attachments or []))
             )
-            conversation = repository.create_conversation(session, owner=self._owner, title=title, settings=settings.to_dict())
+            conversation = self._create_conversation(session, title, settings, folder_id)
             return repository.add_message(session, conversation.id, role="user", content=text, parts=parts, owner=self._owner)
+
+    def _create_conversation(self, session: Session, title: str, settings: ChatSettings, folder_id: str | None) -> ConversationRecord:
+        # A folder deleted meanwhile (another tab) is no reason to lose the message: then it goes in no folder.
+        folder = repository.get_folder(session, folder_id, owner=self._owner) if folder_id else None
+        return repository.create_conversation(
+            session, owner=self._owner, title=title, settings=settings.to_dict(), folder_id=folder.id if folder else None
+        )
 
     def _history_newest_first(self, conversation_id: str) -> Iterator[ChatMessage]:
         """The shown branch, newest first, read a page at a time (the context budget stops early)."""
@@ -361,7 +427,9 @@ class ChatService:
             outbox.reply_written()
         stored_in = None
         while (pending := outbox.next_message()) is not None:
-            record = self.add_user_message(pending.conversation_id, pending.text, settings, pending.attachments or None)
+            record = self.add_user_message(
+                pending.conversation_id, pending.text, settings, pending.attachments or None, folder_id=pending.folder_id
+            )
             outbox.message_stored(record.conversation_id)
             stored_in = record.conversation_id
         return stored_in

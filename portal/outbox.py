@@ -33,6 +33,7 @@ class PendingMessage:
     text: str
     attachments: list[dict[str, Any]] = field(default_factory=list)
     queued_at: str = field(default_factory=_now)
+    folder_id: str | None = None  # a new conversation is created in this folder (a "new chat in this folder")
 
 
 @dataclass
@@ -64,8 +65,16 @@ class Outbox:
     def __bool__(self) -> bool:
         return bool(self._state["messages"] or self._state["replies"])
 
-    def queue_message(self, conversation_id: str | None, text: str, attachments: list[dict[str, Any]] | None = None) -> None:
-        self._state["messages"].append(PendingMessage(conversation_id, text, list(attachments or [])))
+    def queue_message(
+        self,
+        conversation_id: str | None,
+        text: str,
+        attachments: list[dict[str, Any]] | None = None,
+        folder_id: str | None = None,
+    ) -> None:
+        self._state["messages"].append(
+            PendingMessage(conversation_id, text, list(attachments or []), folder_id=folder_id if conversation_id is None else None)
+        )
 
     def queue_reply(self, reply: PendingReply) -> None:
         self._state["replies"].append(reply)

@@ -80,6 +80,7 @@ def conversation_record(row: Conversation) -> ConversationRecord:
         message_count=row.message_count,
         leaf_id=row.leaf_id,
         pinned=bool(row.pinned),
+        folder_id=row.folder_id,
     )
 
 

@@ -23,6 +23,7 @@ from storage._common import (
     normalize_conversation_id,
 )
 from storage.clock import utcnow
+from storage.folders import owned_folder_id
 from storage.models import Conversation
 from storage.records import DEFAULT_TITLE, ConversationPage, ConversationRecord
 from storage.search import search_conversations
@@ -34,8 +35,11 @@ def create_conversation(
     owner: str = "",
     title: str = DEFAULT_TITLE,
     settings: Mapping[str, Any] | None = None,
+    folder_id: str | None = None,
 ) -> ConversationRecord:
-    """Create an empty conversation for ``owner`` and return it."""
+    """Create an empty conversation for ``owner`` (in ``owner``'s folder ``folder_id``, if given) and
+    return it. Raises ``FolderNotFound`` for a folder that is unknown or not ``owner``'s."""
+    folder = owned_folder_id(session, folder_id, owner)
     now = utcnow()
     row = Conversation(
         id=str(uuid.uuid4()),
@@ -45,6 +49,7 @@ def create_conversation(
         created_at=now,
         updated_at=now,
         message_count=0,
+        folder_id=folder,
     )
     session.add(row)
     session.flush()
@@ -64,22 +69,29 @@ def list_conversations(
     limit: int = 20,
     offset: int = 0,
     search: str | None = None,
+    unfiled: bool = False,
 ) -> ConversationPage:
     """One page of ``owner``'s conversations: pinned ones first, then most recently updated first.
 
     ``search`` matches the title or the text of any message, case-insensitively
     and literally (``%`` and ``_`` are not wildcards); see :mod:`storage.search`
-    for how that stays fast on a large history.
+    for how that stays fast on a large history. A search covers every conversation, in a folder or
+    not. ``unfiled`` lists only the conversations in no folder (the sidebar's date groups); it cannot
+    be combined with a search.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
     if offset < 0:
         raise ValueError("offset must not be negative")
     needle = (search or "").strip()
+    if needle and unfiled:
+        raise ValueError("a search covers every conversation; it cannot be limited to those in no folder")
     if needle:
         rows = search_conversations(session, owner, needle, offset=offset, count=limit + 1)
     else:
         query = select(Conversation).where(Conversation.owner == owner)
+        if unfiled:
+            query = query.where(Conversation.folder_id.is_(None))
         order = (Conversation.pinned.desc(), Conversation.updated_at.desc(), Conversation.id.desc())
         query = query.order_by(*order).offset(offset).limit(limit + 1)
         rows = session.scalars(query).all()

@@ -67,3 +67,27 @@ class CollectionNameTaken(StorageError, ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(f"A collection named {name!r} already exists.")
         self.name = name
+
+
+class FolderNotFound(StorageError, LookupError):
+    """The folder does not exist or belongs to another owner (both look the same)."""
+
+    def __init__(self, folder_id: object) -> None:
+        super().__init__(f"Folder not found: {folder_id!r}")
+        self.folder_id = folder_id
+
+
+class FolderNameTaken(StorageError, ValueError):
+    """The owner already has a folder of that name in the same place."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A folder named {name!r} is already there.")
+        self.name = name
+
+
+class FolderCycle(StorageError, ValueError):
+    """A folder cannot move into itself or into one of its own subfolders."""
+
+    def __init__(self, folder_id: object) -> None:
+        super().__init__("A folder cannot move into itself or into one of its subfolders.")
+        self.folder_id = folder_id

@@ -1,4 +1,4 @@
-"""SQLAlchemy ORM models: ``conversations``, ``messages``, the ``embedding_cache``, saved ``collections`` and ``shares``.
+"""SQLAlchemy ORM models: ``conversations``, their ``folders``, ``messages``, the ``embedding_cache``, saved ``collections`` and ``shares``.
 
 Why this module exists: it is the single Python description of the schema,
 used by the repository for queries and by Alembic autogenerate to detect drift.
@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -68,12 +69,41 @@ class Conversation(Base):
     # The last message of the branch shown; None = the newest message (see migration 0004).
     leaf_id: Mapped[int | None] = mapped_column(MessageId, nullable=True)
     pinned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    # The folder it is in (folders.id of the same owner); None = no folder. No foreign key (see 0006).
+    folder_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
     __table_args__ = (
         Index("ix_conversations_owner_updated_at", "owner", "updated_at"),
         Index("ix_conversations_owner_title", "owner", "title"),
         Index("ix_conversations_owner_pinned_updated_at", "owner", "pinned", "updated_at"),
+        Index("ix_conversations_owner_folder_id_pinned_updated_at", "owner", "folder_id", "pinned", "updated_at"),
     )
+
+
+class Folder(Base):
+    """A folder (project) of conversations, owned like one; nested by ``parent_id`` (None = top level).
+
+    A name is unique among one owner's folders under one parent. ``system_prompt`` and ``model`` are
+    what a new chat started in the folder begins with (None = no default)."""
+
+    __tablename__ = "folders"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    parent_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("folders.id"), nullable=True)
+    system_prompt: Mapped[str | None] = mapped_column(Text, nullable=True)
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_folders_owner_parent_id", "owner", "parent_id"),
+    )
+
+
+# A name is unique per owner and parent; NULLs never collide in a unique index, so the top level is keyed as ''.
+Index("ux_folders_owner_parent_name", Folder.owner, func.coalesce(Folder.parent_id, ""), Folder.name, unique=True)
 
 
 class Message(Base):

@@ -57,6 +57,7 @@ class ConversationRecord:
     message_count: int
     leaf_id: int | None = None  # the shown branch's last message; None = the newest message
     pinned: bool = False
+    folder_id: str | None = None  # the folder it is in; None = no folder
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,6 +128,29 @@ class ConversationPage:
     def next_offset(self) -> int | None:
         """Offset of the following page, or ``None`` on the last page."""
         return self.offset + len(self.items) if self.has_more else None
+
+
+FOLDER_NAME_MAX_LENGTH = 200
+FOLDER_MODEL_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class FolderRecord:
+    """A folder of conversations as listed: where it sits, its chat defaults, how many conversations it holds.
+
+    ``parent_id`` is None at the top level. ``system_prompt`` and ``model`` are what a new chat started in
+    the folder begins with (None = no default). ``conversation_count`` counts its own conversations (not
+    those of its subfolders); None when it was not counted (``list_folders`` counts only when asked)."""
+
+    id: str
+    owner: str
+    name: str
+    parent_id: str | None
+    system_prompt: str | None
+    model: str | None
+    created_at: datetime
+    updated_at: datetime
+    conversation_count: int | None = None
 
 
 COLLECTION_NAME_MAX_LENGTH = 200

@@ -5,7 +5,7 @@ takes a ``Session`` first, never commits (wrap calls in
 ``with Session.begin() as session:``), is scoped to an ``owner`` (another
 owner's conversation behaves exactly like a missing one) and returns frozen
 records from :mod:`storage.records`, never ORM objects.  The implementations
-live in small modules: :mod:`storage.conversations`, :mod:`storage.messages`,
+live in small modules: :mod:`storage.conversations`, :mod:`storage.folders`, :mod:`storage.messages`,
 :mod:`storage.transfer` and :mod:`storage.shares` (share links: the one function not scoped to
 an owner is `open_share`, by the link's token).
 """
@@ -31,9 +31,28 @@ from storage.conversations import (
     touch,
     update_conversation_settings,
 )
-from storage.errors import CollectionNameTaken, CollectionNotFound, ConversationNotFound, InvalidImport, MessageNotFound
+from storage.errors import (
+    CollectionNameTaken,
+    CollectionNotFound,
+    ConversationNotFound,
+    FolderCycle,
+    FolderNameTaken,
+    FolderNotFound,
+    InvalidImport,
+    MessageNotFound,
+)
+from storage.folders import (
+    create_folder,
+    delete_folder,
+    get_folder,
+    list_folder_conversations,
+    list_folders,
+    move_folder,
+    rename_folder,
+    set_conversation_folder,
+    set_folder_defaults,
+)
 from storage.health import ping
-from storage.shares import create_share, list_shares, open_share, revoke_share
 from storage.messages import (
     CURRENT_LEAF,
     add_message,
@@ -48,11 +67,13 @@ from storage.records import (
     CollectionRecord,
     ConversationPage,
     ConversationRecord,
+    FolderRecord,
     MessageRecord,
     NewShare,
     ShareContents,
     ShareRecord,
 )
+from storage.shares import create_share, list_shares, open_share, revoke_share
 from storage.transfer import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
@@ -61,6 +82,19 @@ from storage.transfer import (
 )
 
 __all__ = [
+    "FolderCycle",
+    "FolderNameTaken",
+    "FolderNotFound",
+    "FolderRecord",
+    "create_folder",
+    "delete_folder",
+    "get_folder",
+    "list_folder_conversations",
+    "list_folders",
+    "move_folder",
+    "rename_folder",
+    "set_conversation_folder",
+    "set_folder_defaults",
     "CollectionContents",
     "CollectionNameTaken",
     "CollectionNotFound",

@@ -5,6 +5,8 @@ Why this module exists: users download conversations and upload them again
 hand), so the file format is versioned, the import validates every field with
 readable error messages, and nothing from the file is trusted for identity:
 an import always creates a new conversation owned by the importing user.
+Folders stay behind: an export does not name the conversation's folder (the file may go to another
+portal or user, where it means nothing), and an import lands in no folder.
 """
 
 from __future__ import annotations

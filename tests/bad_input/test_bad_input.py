@@ -30,7 +30,9 @@ from portal.attachments import AttachmentError, prepare_attachment
 from portal.chat_service import ChatService, MessageTooLong, clean_user_text
 from portal.chat_settings import ChatSettings
 from portal.embedding_explorer import EmbeddingExplorer, EmbeddingSpec
+from portal.markdown_text import escape_markdown
 from portal.settings import offline_connection
+from storage import repository
 from storage.transfer import EXPORT_FORMAT, EXPORT_VERSION
 from tests.bad_input.conftest import Stored
 from tests.chat.page import page_title, sidebar_conversations
@@ -189,6 +191,36 @@ def test_rename(row: Row, env: PortalApp, stored: Stored) -> None:
     assert_no_exception(app)
     assert [c.title for c in stored.conversations()] == [row.expected]
     assert len(stored.messages(conversation_id)) == 2
+
+
+# -- 4b. Folder names -----------------------------------------------------------------------------------
+
+FOLDER_NAMES = (
+    Row("10-KB-name", "F" * 10_240, "F" * 200, STORED),  # crafted past max_chars: the widget keeps 200 (storage refuses more)
+    Row("blank-name", "   ", "Give the folder a name", REFUSED),
+    Row("only-control-characters", "\x00\x01\x1b\x7f", "Give the folder a name", REFUSED),
+    Row("newlines-and-tabs", "a\nb\tc", "a b c", STORED),  # one line
+    Row("nul-and-control-characters", "pro\x00je\x07ct", "project", STORED),  # PostgreSQL refuses NUL in text
+    Row("html-and-markdown", "<b>x</b> **y** [z](javascript:alert(1))", "<b>x</b> **y** [z](javascript:alert(1))", STORED),
+)
+
+
+@rows(*FOLDER_NAMES)
+def test_folder_name(row: Row, env: PortalApp, stored: Stored) -> None:
+    app = open_app()
+    app.button(key="folder_new").click().run()
+    app.text_input(key="folder_create_name").set_value(row.given)
+    app.button(key="folder_create_go").click().run()
+    assert_no_exception(app)
+    with stored.sessions.begin() as session:
+        names = [f.name for f in repository.list_folders(session)]
+    if row.detail == REFUSED:
+        assert names == []
+        assert shown(app, row.expected), all_messages(app)
+    else:
+        assert names == [row.expected]
+        [label] = [e.label for e in app.sidebar.expander if e.label != "Import a conversation"]
+        assert label == escape_markdown(row.expected)  # shown as typed, never as Markdown or HTML
 
 
 # -- 5. Importing a conversation ----------------------------------------------------------------------

@@ -1,13 +1,13 @@
 """Share links: a read-only link to a conversation, live or a snapshot taken when it was shared.
 
 Revision ID: 0007_shares
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-05
 
 ``shares`` holds one row per link: the SHA-256 of its token (the token itself is never stored), the
 owner, the conversation (deleting it deletes its shares), the mode (``live`` or ``snapshot``), the
 snapshot of the shown branch's messages (snapshot mode only; never the conversation's settings), when
-it was made and when it was revoked (NULL while the link works). Independent of 0006: it only adds
+it was made and when it was revoked (NULL while the link works). It only adds
 a table.
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_shares"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
