@@ -304,7 +304,7 @@ def test_upgrade_from_0005_keeps_conversations_in_no_folder(empty_engine: Engine
 
     upgrade_to_head(empty_engine)
 
-    assert current_revision(empty_engine) == "0006"
+    assert current_revision(empty_engine) == "0007_shares"  # 0006 and the migration after it
     factory = make_sessionmaker(empty_engine)
     with factory.begin() as session:
         record = get_conversation(session, old)
