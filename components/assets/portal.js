@@ -92,6 +92,18 @@
     setTimeout(() => { if (!runSeen && !running()) askForFinalRun(tries - 1); }, 1500);
   };
 
+  // The page goes on drawing (and Streamlit keeps a chat scrolled to its end) after the message first
+  // appears, so it is brought back into view until the page settles, unless the reader scrolls first.
+  let readerMoved = false;
+  ["wheel", "touchmove", "keydown"].forEach((name) => doc.addEventListener(name, () => { readerMoved = true; }, { passive: true }));
+  const keepInView = (target, until) => {
+    const message = target.closest('[data-testid="stChatMessage"]');
+    if (!message || !message.isConnected || readerMoved || Date.now() > until) return;
+    const box = message.getBoundingClientRect();
+    if (box.bottom < 0 || box.top > window.innerHeight) message.scrollIntoView({ block: "center" });
+    setTimeout(() => keepInView(target, until), 200);
+  };
+
   let lastFocused = null;
   doc.addEventListener("focusin", (event) => { lastFocused = event.target; });
 
@@ -112,11 +124,11 @@
     if (stop && stop.getAttribute("aria-label") !== "Stop the reply") stop.setAttribute("aria-label", "Stop the reply");
     doc.querySelectorAll('[class*="st-key-conv_title_current_"] button:not([aria-current])').forEach((b) => b.setAttribute("aria-current", "page"));
     if (running()) return;
-    // A conversation opened at one message (a link from the embeddings page): scroll it into view once.
+    // A conversation opened at one message (a link from the embeddings page): bring it into view.
     const target = doc.querySelector(".portal-target:not([data-portal-scrolled])");
     if (target) {
       target.setAttribute("data-portal-scrolled", "1");
-      target.closest('[data-testid="stChatMessage"]')?.scrollIntoView({ block: "center" });
+      keepInView(target, Date.now() + 4000);
     }
     if (stopRequested) {
       stopRequested = false;

@@ -237,6 +237,9 @@ def test_rename_pin_delete_and_search_as_you_type(sized, viewport) -> None:
         open_app(page, own.url)
         for text in ("apple pie recipe", "banana bread"):
             page.locator(".st-key-new_chat_top button:visible").click()  # New chat at the top (also at phone width)
+            # The new chat is open before anything is typed: on a busy machine the click's run can still be
+            # on its way when the idle check passes, and the message would land in the previous chat.
+            expect(messages(page)).to_have_count(0)
             wait_until_idle(page)
             send(page, text)
             wait_for_finished_reply(page, 1)
