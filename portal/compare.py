@@ -297,6 +297,7 @@ class CompareRound:
         self._seen = self.clock()
         self._threads: list[threading.Thread] = []
         self._unsaved_lock = threading.Lock()
+        self._all_done = threading.Event()
 
     def start(self) -> None:
         for column, target in zip(self.columns, self.targets, strict=True):
@@ -335,6 +336,11 @@ class CompareRound:
         self.changed.wait(timeout)
         self.changed.clear()
 
+    def settle(self, seconds: float) -> None:
+        """Wait `seconds` unless every column ends first (the page's pacing between redraws)."""
+        if seconds > 0:
+            self._all_done.wait(seconds)
+
     def join(self, timeout: float | None = None) -> None:
         for thread in self._threads:
             thread.join(timeout)
@@ -362,6 +368,8 @@ class CompareRound:
             column.fail(getattr(exc, "user_message", lambda: f"The reply could not be written ({type(exc).__name__}).")())
         finally:
             column.finish()
+            if self.done:
+                self._all_done.set()
 
     def _keep_unsaved(self, pending: PendingReply) -> None:
         with self._unsaved_lock:
