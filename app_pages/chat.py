@@ -40,7 +40,7 @@ def ping_database() -> None:
 def main() -> None:
     # Clicked by the page script once a stopped run has ended: that rerun draws the final state (drawn
     # first, so that it is on the page whatever the stopped run reached).
-    st.button("Show the stopped reply", key="portal_hidden_after_stop")
+    st.button("Show the stopped reply", key=state.AFTER_STOP)
     outbox = Outbox(st.session_state)
     # Read before anything touches the database, so a message sent while it is away is kept.
     submitted = st.chat_input(

@@ -46,7 +46,7 @@ from portal.stream_pacing import MIN_INTERVAL_SECONDS
 from portal.turns import ASSISTANT, Turn
 from storage.records import MessageRecord, MessageStatus
 
-from . import resources, services
+from . import resources, services, state
 from .figures import compare_timing_figure
 from .message_view import STATUS_MARKERS, render_turn
 from .reply_view import page_closed
@@ -242,6 +242,8 @@ class _LiveColumn:
 
 def stream_round(service: ChatService, compare: CompareRound, outbox: Outbox, clock: Callable[[], float] = time.monotonic) -> None:
     """Draw the round's columns until every target is done, then store the outcome and rerun."""
+    if st.session_state.get(state.AFTER_STOP):  # the chat input's Stop ended the previous run
+        compare.stop_all(STOPPED)
     views = compare.views()
     columns = st.columns(len(views))
     live = []
@@ -254,22 +256,25 @@ def stream_round(service: ChatService, compare: CompareRound, outbox: Outbox, cl
         while True:
             compare.heartbeat()
             drawn_at = clock()
-            for column, view in zip(live, compare.views(), strict=True):
-                column.draw(view)
+            for slot, view in zip(live, compare.views(), strict=True):
+                slot.draw(view)
             if compare.done:
                 break
             if drawn_at - last_tick >= TICK_SECONDS:  # a clock per waiting column; also where a Stop click is noticed
                 last_tick = drawn_at
-                for column, view in zip(live, compare.views(), strict=True):
+                for slot, view in zip(live, compare.views(), strict=True):
                     if not view.done:
-                        column.tick(drawn_at - started)
+                        slot.tick(drawn_at - started)
             compare.wait(TICK_SECONDS)
             compare.settle(MIN_INTERVAL_SECONDS - (clock() - drawn_at))  # at most 20 redraws a second
     except BaseException as exc:
         from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
-        if not isinstance(exc, RerunException):  # the chat input's Stop, or the tab closed: every column stops
-            compare.stop_all(INTERRUPTED if page_closed() else STOPPED)
+        # A rerun (a column's Stop, any widget) stops this run the same way as the chat input's Stop (fast
+        # reruns), so the columns go on here; the next run stops them all if it was the chat input's Stop
+        # (the page script's click on "Show the stopped reply"). A closed tab stops them at once.
+        if not isinstance(exc, RerunException) and page_closed():
+            compare.stop_all(INTERRUPTED)
         raise
     compare.finish(service)
     for pending in compare.unsaved:
@@ -316,10 +321,14 @@ def stored_round(service: ChatService, conversation_id: str, user_message: Messa
             if editable:
                 st.button(
                     "Continue with this", key=f"compare_pick_{reply.id}", icon=":material/check:",
-                    on_click=pick, args=(service, conversation_id, user_message, reply.id),
+                    on_click=_pick, args=(service, conversation_id, user_message, reply.id),
                 )
     st.plotly_chart(compare_timing_figure(round_timings(columns)), width="stretch", key=f"compare_chart_{user_message.id}")
     running_table(service, conversation_id)
+
+
+def _pick(service: ChatService, conversation_id: str, user_message: MessageRecord, reply_id: int) -> None:
+    pick(service, conversation_id, user_message, reply_id)
 
 
 def target_index_of(columns: list[list[MessageRecord]], messages: list[MessageRecord]) -> int:

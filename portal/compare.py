@@ -20,7 +20,7 @@ import logging
 import statistics
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ MIN_TARGETS, MAX_TARGETS = 2, 4
 COMPARE = "compare"  # the key in ChatSettings.compare's owner (settings), a reply's params, a user message's parts
 ORPHAN_SECONDS = 15.0  # no page drew the round this long (tab closed between runs): the workers stop as interrupted
 MAX_LABEL_CHARS = 80
+ROW_ORDER_WAIT_SECONDS = 10.0  # a target waits at most this long for the previous one's row (a locked database)
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +125,8 @@ class CompareSetup:
     @classmethod
     def from_settings(cls, settings: ChatSettings) -> CompareSetup:
         data = settings.compare if isinstance(settings.compare, dict) else {}
-        raw = data.get("targets") if isinstance(data.get("targets"), list) else []
+        listed = data.get("targets")
+        raw: list[Any] = listed if isinstance(listed, list) else []
         targets = tuple(t for t in (Target.from_dict(item) for item in raw[:MAX_TARGETS]) if t is not None)
         return cls(enabled=data.get("enabled") is True, targets=targets)
 
@@ -173,6 +175,7 @@ class Column:
         self.stop_status: str | None = None
         self.stop_requested = threading.Event()
         self.done = threading.Event()
+        self.row_ready = threading.Event()  # its first reply's row exists (or it never will)
 
     def _changed(self) -> None:
         self._version += 1
@@ -200,6 +203,7 @@ class Column:
                 self._reply_id = message_id
             if self._parts:
                 self._parts.append("\n\n")
+        self.row_ready.set()
 
     def reply_ended(self, outcome: ReplyOutcome) -> None:
         with self._lock:
@@ -359,6 +363,10 @@ class CompareRound:
 
     def _work(self, column: Column, target: RoundTarget) -> None:
         try:
+            if column.index > 0:
+                # Rows in target order (the siblings' ‹ 1 / 3 › order is their ids'); a row is one INSERT,
+                # so the requests still go out together.
+                self.columns[column.index - 1].row_ready.wait(ROW_ORDER_WAIT_SECONDS)
             if target.service is None:
                 column.fail(f"The connection “{target.target.connection}” is not configured here; choose another for this target.")
                 return
@@ -367,6 +375,7 @@ class CompareRound:
             logger.warning("compare: target %s of message %s failed: %s", column.index, self.user_message_id, type(exc).__name__)
             column.fail(getattr(exc, "user_message", lambda: f"The reply could not be written ({type(exc).__name__}).")())
         finally:
+            column.row_ready.set()
             column.finish()
             if self.done:
                 self._all_done.set()
@@ -377,7 +386,7 @@ class CompareRound:
 
     def _run_turn(self, column: Column, service: ChatService, target: RoundTarget) -> None:
         extra = {COMPARE: {"target": column.index, "label": column.label, "connection": target.target.connection}}
-        steps = service.turn(
+        steps: Generator[PreparedReply | ToolStep, None, None] = service.turn(  # type: ignore[assignment]
             self.conversation_id,
             target.settings,
             on_wait=lambda seconds, attempt, error: column.waiting(seconds, attempt, error, self.max_retries),

@@ -70,6 +70,7 @@ def test_a_round_stores_one_reply_per_target_as_siblings_of_the_user_message(ser
     assert len(stored) == 4 and len(replies) == 3
     assert all(m.parent_id == user.id for m in replies)  # siblings of the one user message
     by_target = {m.params[COMPARE]["target"]: m for m in replies}
+    assert [by_target[i].id for i in range(3)] == sorted(m.id for m in replies)  # the switch's order is the targets'
     assert by_target[0].status == by_target[1].status == MessageStatus.COMPLETE
     assert by_target[0].params["temperature"] == 0.2 and by_target[1].params["temperature"] == 1.0
     assert by_target[2].status == MessageStatus.ERROR and "500" in (by_target[2].error or "")
