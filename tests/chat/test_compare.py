@@ -226,3 +226,22 @@ def test_setup_round_trips_through_the_conversation_settings():
     junk = ChatSettings.from_dict({"compare": {"enabled": True, "targets": [{"connection": 3}, {"connection": "x", "temperature": 9}, "no"]}})
     assert CompareSetup.from_settings(junk).targets == (Target("x"),)
     assert ChatSettings.from_dict({"compare": "nonsense"}).compare is None
+
+
+@ONE_WIRE
+def test_every_target_sees_the_attachment_and_the_pick_keeps_it(service: ChatService, chat_db: ChatDatabase):
+    from portal.attachments import prepare_attachment
+    from tests.tools.support import image_bytes
+
+    part = prepare_attachment("red.png", image_bytes((4, 4)), "low").part
+    user = service.add_user_message(None, unique("what is in this picture?"), ChatSettings(), attachments=[part])
+    conversation_id = user.conversation_id
+    service.set_message_part(conversation_id, user.id, COMPARE, {"targets": ["a", "b"], "picked": None})
+    compare = make_round(service, conversation_id, user.id, [Target("local"), Target("local", temperature=0.5)])
+    run_round(service, compare)
+    for view in compare.views():
+        assert view.status == MessageStatus.COMPLETE and "You attached a 4x4 PNG image, mostly red" in view.text
+    stored_user = chat_db.message(user.id)
+    assert stored_user.parts["attachments"][0]["name"] == "red.png"  # the round's note sits beside the attachment
+    assert pick(service, conversation_id, stored_user, compare.views()[1].reply_id)
+    assert chat_db.message(user.id).parts["attachments"] == stored_user.parts["attachments"]
