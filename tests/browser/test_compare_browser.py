@@ -16,15 +16,18 @@ from .conftest import app_environment
 
 pytestmark = pytest.mark.browser
 
-# Records when each column first shows the model's words (the local model restates "You said: ...").
+# Records when each column first shows the model's words (the local model restates "You said: ...")
+# and when its stats line says it finished.
 WATCH_FIRST_WORDS = """() => {
   window.__firstWords = {};
+  window.__finished = {};
   window.__watch = setInterval(() => {
     for (const i of [0, 1, 2, 3]) {
       const column = document.querySelector(`.st-key-compare_col_${i}`);
-      if (column && !(i in window.__firstWords) && column.innerText.includes('You said')) {
-        window.__firstWords[i] = performance.now();
-      }
+      if (!column) continue;
+      const text = column.innerText;
+      if (!(i in window.__firstWords) && text.includes('You said')) window.__firstWords[i] = performance.now();
+      if (!(i in window.__finished) && text.includes('finish: stop')) window.__finished[i] = performance.now();
     }
   }, 5);
 }"""
@@ -86,6 +89,9 @@ def test_three_targets_one_failing_then_continue_with_the_second(app: StreamlitA
     for index in (0, 1):
         expect(column(page, index)).to_contain_text(re.compile(r"finish: stop"), timeout=30_000)
     assert "2" not in page.evaluate("() => window.__firstWords")
+    # Streamed, not drawn at the end: each showed words well before the other finished (2 s at 20 words/s).
+    finished = page.evaluate("() => window.__finished")
+    assert first["0"] < finished["1"] - 1000 and first["1"] < finished["0"] - 1000, (first, finished)
     expect_no_exception(page)
     expect(page.locator(".js-plotly-plot")).to_be_visible()
     cid = conversation_id(page)

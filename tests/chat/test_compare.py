@@ -245,3 +245,23 @@ def test_every_target_sees_the_attachment_and_the_pick_keeps_it(service: ChatSer
     assert stored_user.parts["attachments"][0]["name"] == "red.png"  # the round's note sits beside the attachment
     assert pick(service, conversation_id, stored_user, compare.views()[1].reply_id)
     assert chat_db.message(user.id).parts["attachments"] == stored_user.parts["attachments"]
+
+
+@ONE_WIRE
+def test_a_turn_after_a_message_chains_its_rows_whatever_else_is_written(service: ChatService, chat_db: ChatDatabase):
+    """Another target writing in the same conversation between the steps (which moves the shown branch's
+    end) does not move this turn's rows: each goes after its own previous row."""
+    from portal.chat_service import PreparedReply
+
+    settings = ChatSettings(tools=("calculator",))
+    conversation_id, user = ask(service, "what is 12*7?", settings)
+    ours = []
+    for step in service.turn(conversation_id, settings, after=user.id):
+        if isinstance(step, PreparedReply):
+            list(step.stream)
+            ours.append(step.assistant_message_id)
+        with chat_db.sessions.begin() as session:  # "another target" writes meanwhile
+            repository.add_message(session, conversation_id, role="assistant", content="someone else", parent_id=user.id)
+    first, tool, answer = (m for m in chat_db.messages(conversation_id) if m.id in ours or m.role == "tool")
+    assert (first.parent_id, tool.parent_id, answer.parent_id) == (user.id, first.id, tool.id)
+    assert "84" in answer.content
