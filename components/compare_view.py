@@ -44,6 +44,7 @@ from portal.safe_markdown import neutralize_links
 from portal.settings import Connection
 from portal.stream_pacing import MIN_INTERVAL_SECONDS
 from portal.turns import ASSISTANT, Turn
+from storage.errors import DatabaseUnavailable
 from storage.records import MessageRecord, MessageStatus
 
 from . import resources, services, state
@@ -173,9 +174,23 @@ def wants_round(settings: ChatSettings) -> bool:
 def start_round(service: ChatService, conversation_id: str, settings: ChatSettings, outbox: Outbox) -> bool:
     """Answer the message at the end of the shown branch with every target; False (nothing started)
     when the branch does not end at a user message."""
+    try:
+        compare = _new_round(service, conversation_id, settings)
+    except DatabaseUnavailable:
+        outbox.want_reply(conversation_id)  # nothing was requested: the round runs when the database is back
+        raise
+    if compare is None:
+        return False
+    _register(compare)
+    compare.start()
+    stream_round(service, compare, outbox)
+    return True
+
+
+def _new_round(service: ChatService, conversation_id: str, settings: ChatSettings) -> CompareRound | None:
     messages, _ = service.recent_messages(conversation_id, 1)
     if not messages or messages[-1].role != "user":
-        return False
+        return None
     user = messages[-1]
     app = resources.get_settings()
     names = {c.name for c in app.connections}
@@ -186,11 +201,7 @@ def start_round(service: ChatService, conversation_id: str, settings: ChatSettin
         service_for = services.chat_service(connection) if connection is not None else None
         round_targets.append(RoundTarget(target, service_for, target.settings(settings), target.label(index, default_model)))
     service.set_message_part(conversation_id, user.id, COMPARE, {"targets": [t.label for t in round_targets], "picked": None})
-    compare = CompareRound(conversation_id, user.id, round_targets, max_retries=app.max_rate_limit_retries)
-    _register(compare)
-    compare.start()
-    stream_round(service, compare, outbox)
-    return True
+    return CompareRound(conversation_id, user.id, round_targets, max_retries=app.max_rate_limit_retries)
 
 
 class _LiveColumn:
