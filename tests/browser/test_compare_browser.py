@@ -5,6 +5,9 @@ with this", and a reload."""
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
+from contextlib import closing
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -95,6 +98,11 @@ def test_three_targets_one_failing_then_continue_with_the_second(app: StreamlitA
     expect_no_exception(page)
     expect(page.locator(".js-plotly-plot")).to_be_visible()
     cid = conversation_id(page)
+    # Nothing picked yet: a reload shows the three columns again, from storage.
+    page.reload()
+    for index in range(3):
+        expect(column(page, index).get_by_role("button", name="Continue with this")).to_be_visible()
+    expect(column(page, 2).locator('[data-testid="stAlertContentError"]')).to_contain_text("500")
 
     second_text = column(page, 1).locator('[data-testid="stChatMessage"] [data-testid="stMarkdownContainer"]').first.inner_text()
     column(page, 1).get_by_role("button", name="Continue with this").click()
@@ -143,3 +151,25 @@ def test_the_chat_inputs_stop_stops_every_column(app: StreamlitApp, page: Page) 
         expect(column(page, index).get_by_role("button", name="Continue with this")).to_be_visible()
     expect(page.locator(CHAT_INPUT)).to_be_editable()
     expect_no_exception(page)
+
+
+def test_closing_the_tab_ends_the_workers_as_interrupted(app: StreamlitApp, new_context) -> None:
+    page = new_context().new_page()
+    open_app(page, app.url)
+    set_up_targets(page, 2, {})
+    send(page, "close on us /slow 20 /long 400")
+    for index in (0, 1):
+        expect(column(page, index)).to_contain_text("You said", timeout=20_000)
+    cid = conversation_id(page)
+    page.close()
+
+    def statuses() -> list[str]:
+        with closing(sqlite3.connect(f"file:{app.data_dir / 'portal.db'}?mode=ro", uri=True)) as db:
+            rows = db.execute("SELECT status FROM messages WHERE conversation_id = ? AND role = 'assistant'", (cid,)).fetchall()
+        return sorted(status for (status,) in rows)
+
+    # Both replies end as interrupted, with what arrived, long before their 20 s of streaming would end.
+    deadline = time.monotonic() + 10
+    while statuses() != ["interrupted", "interrupted"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert statuses() == ["interrupted", "interrupted"]
