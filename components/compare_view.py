@@ -151,7 +151,7 @@ def _target_row(index: int, base: Target, names: list[str], scope: str) -> Targe
 def _model_input(where: DeltaGenerator, connection: Connection, current: str | None, key: str, number: int) -> str | None:
     options = list(resources.get_model_choices(connection).chat)
     if len(options) > 1:
-        listed = [DEFAULT_MODEL_OPTION, *options]
+        listed = [DEFAULT_MODEL_OPTION, *options, *([current] if current and current not in options else [])]  # a stored name stays
         chosen = where.selectbox(f"Model ({number})", listed, index=listed.index(current) if current in listed else 0, key=key)
         return None if chosen == DEFAULT_MODEL_OPTION else chosen
     return where.text_input(f"Model ({number})", value=current or "", key=key, placeholder=connection.chat_model or "default") or None

@@ -89,3 +89,17 @@ def test_compare_mode_off_answers_once(portal_app: PortalApp):
     assert_no_exception(app)
     assert len([m for m in messages(portal_app.sessions, conversation_id) if m.role == "assistant"]) == 1
     assert column_texts(app) == []
+
+
+def test_target_labels_are_shown_as_typed(portal_app: PortalApp):
+    """A model name is user text: Markdown and HTML in it show as typed, in the column, chart and table."""
+    portal_app.set(PORTAL_MAX_RATE_LIMIT_RETRIES="0")
+    odd = "<b>bold</b> **x** [l](http://a)"
+    conversation_id = seed(portal_app.sessions, CompareSetup(True, (Target(OFFLINE_CONNECTION), Target(OFFLINE_CONNECTION, model=odd))))
+    app = portal_app.open(conversation_id)
+    app.chat_input[0].set_value(unique("hello")).run()
+    assert_no_exception(app)
+    second = column_texts(app)[1]
+    assert r"**2\. \<b\>bold\</b\> \*\*x\*\* \[l\](http\://a)**" in second
+    chart = app.get("plotly_chart")[0].proto.spec
+    assert "2. &lt;b&gt;bold&lt;" in chart and "<b>" not in chart
