@@ -439,14 +439,14 @@ def unpicked(message: MessageRecord) -> bool:
 
 
 def stored_columns(service: ChatService, conversation_id: str, user_message: MessageRecord) -> list[list[MessageRecord]]:
-    """Each reply's turn (the reply and its tool rounds, not what followed), in target order."""
-    columns = []
+    """The latest round's columns: per target, its newest reply's turn (the reply and its tool rounds,
+    not what followed), in target order. Replies made outside compare mode are not columns."""
+    newest: dict[int, list[MessageRecord]] = {}
     for branch in service.replies_to(conversation_id, user_message.id):
         turns = group_turns(branch)
-        if turns:
-            columns.append(list(turns[0].messages))
-    columns.sort(key=lambda messages: (target_index(messages[0]), messages[0].id))
-    return columns
+        if turns and isinstance((turns[0].first.params or {}).get(COMPARE), dict):
+            newest[target_index(turns[0].first)] = list(turns[0].messages)  # oldest first: a later round replaces
+    return [newest[index] for index in sorted(newest)]
 
 
 def target_index(reply: MessageRecord) -> int:

@@ -265,3 +265,17 @@ def test_a_turn_after_a_message_chains_its_rows_whatever_else_is_written(service
     first, tool, answer = (m for m in chat_db.messages(conversation_id) if m.id in ours or m.role == "tool")
     assert (first.parent_id, tool.parent_id, answer.parent_id) == (user.id, first.id, tool.id)
     assert "84" in answer.content
+
+
+@ONE_WIRE
+def test_a_second_round_on_the_same_message_shows_only_its_own_columns(service: ChatService, chat_db: ChatDatabase):
+    """Regenerate with compare mode on runs another round below the same user message; its columns
+    are the newest reply per target, and a reply made outside compare mode is never a column."""
+    conversation_id, user = ask(service, "again")
+    list(service.prepare_reply(conversation_id, ChatSettings(), after=user.id).stream)  # a plain reply first
+    targets = [Target("local"), Target("local", temperature=0.5)]
+    run_round(service, make_round(service, conversation_id, user.id, targets))
+    second = make_round(service, conversation_id, user.id, targets)
+    run_round(service, second)
+    columns = stored_columns(service, conversation_id, chat_db.message(user.id))
+    assert [messages[0].id for messages in columns] == [view.reply_id for view in second.views()]
