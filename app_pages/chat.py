@@ -7,7 +7,7 @@ what was sent as pending, and stores and answers it when the database is back.
 
 import streamlit as st
 
-from components import chat_actions, resources, state
+from components import chat_actions, compare_view, resources, state
 from components.chat_header import chat_header
 from components.conversation_nav import draft_folder, linked_message, open_conversation, requested_conversation_id
 from components.conversation_sidebar import conversation_sidebar
@@ -41,7 +41,7 @@ def ping_database() -> None:
 def main() -> None:
     # Clicked by the page script once a stopped run has ended: that rerun draws the final state (drawn
     # first, so that it is on the page whatever the stopped run reached).
-    st.button("Show the stopped reply", key="portal_hidden_after_stop")
+    st.button("Show the stopped reply", key=state.AFTER_STOP)
     outbox = Outbox(st.session_state)
     # Read before anything touches the database, so a message sent while it is away is kept.
     submitted = st.chat_input(
@@ -109,25 +109,34 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
             st.caption("Ask anything below. Every conversation is saved, with its settings, in the list on the left.")
         return
     service.recover_interrupted(conversation.id)
+    running = compare_view.active_round(conversation.id)  # compare mode: this session's targets still answering
     reply_due = outbox.reply_due(conversation.id) or chat_actions.reply_requested(conversation.id)
     target = linked_message(service, conversation.id, TAIL_MESSAGES)
-    show_messages(service, conversation, editable=not reply_due, target=target)
-    if reply_due:
+    until = running.user_message_id if running is not None else None
+    show_messages(service, conversation, editable=not reply_due and running is None, target=target, until=until)
+    if running is not None:
+        compare_view.stream_round(service, running, outbox)
+    elif reply_due:
         outbox.take_reply_due(conversation.id)
         chat_actions.take_pending_reply(conversation.id)
-        stream_turn(service, conversation.id, settings, outbox)
+        if not (compare_view.wants_round(settings) and compare_view.start_round(service, conversation.id, settings, outbox)):
+            stream_turn(service, conversation.id, settings, outbox)
 
 
-def show_messages(service: ChatService, conversation: ConversationRecord, editable: bool, target: int | None = None) -> None:
+def show_messages(
+    service: ChatService, conversation: ConversationRecord, editable: bool, target: int | None = None, until: int | None = None
+) -> None:
     """The shown branch's latest messages as turns, each with its actions (none while a reply is due);
-    the turn holding message `target` (opened from a link) is marked and scrolled to."""
+    the turn holding message `target` (opened from a link) is marked and scrolled to. A compare round
+    shows as columns: a running one's (its user message `until`) are drawn by the caller, a stored one
+    that has no pick yet after the turns."""
     shown_key = f"{state.SHOW_ALL_FROM}_{conversation.id}"
     limit = st.session_state.get(shown_key, TAIL_MESSAGES)
     messages, total = service.recent_messages(conversation.id, limit)
     if total > len(messages) and st.button(f"Show earlier messages ({total - len(messages)} hidden)", icon=":material/expand_less:"):
         st.session_state[shown_key] = limit + MORE_STEP
         st.rerun()
-    turns = group_turns(messages)
+    turns, compare_round = compare_view.split_round(group_turns(messages), until)
     actions = None
     if editable:
         cid = conversation.id
@@ -141,6 +150,8 @@ def show_messages(service: ChatService, conversation: ConversationRecord, editab
         )
     for turn in turns:
         render_turn(turn, actions, target=target is not None and any(m.id == target for m in turn.messages))
+    if compare_round is not None:
+        compare_view.stored_round(service, conversation.id, compare_round, editable)
 
 
 main()

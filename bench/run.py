@@ -30,6 +30,7 @@ BENCHMARKS = {
     5: ("embeddings_scale", "10,000 texts in flight vs sequential batches, cache, map, neighbours over 100,000 vectors"),
     6: ("startup", "`streamlit run` to the first page interactive"),
     7: ("map_browser", "a 100,000-point embeddings map in Chromium: drawn, hover, zoom"),
+    8: ("compare_ui", "compare mode: 4 targets streaming at once in Chromium"),
 }
 
 

@@ -13,6 +13,7 @@ from storage.records import ConversationRecord
 
 from . import resources, state
 from .chat_actions import conversation_menu_options, on_conversation_menu, save_title
+from .compare_view import compare_editor, setup_caption
 from .conversation_nav import open_conversation
 from .settings_form import settings_form
 
@@ -33,6 +34,12 @@ def chat_header(service: ChatService, conversation: ConversationRecord | None, s
         with st.popover("Settings", icon=":material/tune:", key="settings_popover", help="Model, system prompt, parameters, tools"):
             with st.container(key="settings_panel"):
                 settings = settings_form(stored, connection, scope)
+        compare_on = setup_caption(stored) is not None
+        with st.popover(
+            "Compare", icon=":material/view_column:", key="compare_popover", help="Answer each message with 2 to 4 models side by side",
+            type="primary" if compare_on else "secondary",
+        ):
+            settings = compare_editor(settings, connection, scope)
         if conversation is not None:
             st.menu_button(
                 "Conversation actions", conversation_menu_options(conversation), key="chat_menu", icon=":material/more_horiz:",
@@ -41,4 +48,6 @@ def chat_header(service: ChatService, conversation: ConversationRecord | None, s
         st.button("New chat", key="new_chat_top", icon=":material/edit_square:", on_click=open_conversation, args=(None,))
     default_model = resources.get_model_choices(connection).default_chat or connection.chat_model
     st.caption(escape_markdown(settings_summary(settings, default_model)))
+    if (line := setup_caption(settings)) is not None:
+        st.caption(f":material/view_column: {line}")
     return settings

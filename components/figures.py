@@ -227,3 +227,17 @@ def overlap_histogram(counts: Sequence[int] | np.ndarray, k: int) -> go.Figure:
         bargap=0.1,
     )
     return figure
+
+
+# -- chat compare mode ------------------------------------------------------------------------------
+
+
+def compare_timing_figure(rows: Sequence[tuple[str, float | None, float | None]]) -> go.Figure:
+    """One compare round: time to first token and total time per target (labels are user text: escaped,
+    since plotly reads a few HTML tags in labels)."""
+    labels = [html.escape(label) for label, _, _ in rows]
+    figure = go.Figure()
+    figure.add_bar(name="first token (ms)", x=labels, y=[first or 0 for _, first, _ in rows])
+    figure.add_bar(name="total (ms)", x=labels, y=[total or 0 for _, _, total in rows])
+    figure.update_layout(barmode="group", yaxis_title="milliseconds", height=260, margin=dict(t=20, b=30, l=40, r=10))
+    return figure

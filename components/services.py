@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.chat_service import ChatService
+from portal.settings import Connection
 from portal.shares import Shares
 
 from . import auth, resources
@@ -16,11 +17,12 @@ def current_owner() -> str:
     return auth.current_owner()
 
 
-def chat_service() -> ChatService:
+def chat_service(connection: Connection | None = None) -> ChatService:
+    """The chat service on `connection` (default: the one picked in the sidebar)."""
     settings = resources.get_settings()
     return ChatService(
         resources.get_sessionmaker(),
-        resources.get_backend(),
+        resources.get_backend(connection),
         owner=current_owner(),
         context_budget_tokens=settings.context_budget_tokens,
     )

@@ -15,6 +15,7 @@ RENAMING = "portal_renaming"  # the conversation whose title is being edited in 
 EXPORTING = "portal_exporting"  # the conversation whose export dialog is open
 SIDEBAR_SHOWN = "portal_sidebar_shown"  # how many conversations the list shows ("Show more")
 DRAFT_SETTINGS = "portal_draft_settings"  # a new chat's settings, before its first message stores them
+AFTER_STOP = "portal_hidden_after_stop"  # the hidden button the page script clicks once a stopped run has ended
 CONNECTING = "portal_connecting"  # the "Connect your model" dialog is open
 SHARE_QUERY_PARAM = "share"  # a share link's token in the URL (portal/shares.py)
 SHARING = "portal_sharing"  # the conversation whose share dialog is open

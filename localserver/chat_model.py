@@ -358,6 +358,23 @@ def _limit(plan: ChatPlan, chunks: list[str], max_tokens: int | None) -> list[st
     return chunks
 
 
+def _with_system_directives(directives: Directives, messages: list[dict[str, Any]]) -> Directives:
+    """Directives in the system (or developer) message apply where the last user message sets none:
+    one prompt sent to several targets can then fail or slow down only the target whose system
+    prompt asks for it (compare mode's tests)."""
+    for message in messages:
+        if message.get("role") not in ("system", "developer"):
+            continue
+        found, _ = parse_directives(text_of(message.get("content")))
+        directives = Directives(
+            long_words=directives.long_words if directives.long_words is not None else found.long_words,
+            words_per_second=directives.words_per_second if directives.words_per_second is not None else found.words_per_second,
+            fault=directives.fault or found.fault,
+            verbatim=directives.verbatim or found.verbatim,
+        )
+    return directives
+
+
 def plan_reply(body: dict[str, Any], *, reasons: bool = False, reasoning_effort: str | None = None) -> ChatPlan:
     """Decide the whole reply for a validated chat request body.
 
@@ -370,6 +387,7 @@ def plan_reply(body: dict[str, Any], *, reasons: bool = False, reasoning_effort:
     last = messages[-1] if messages else {}
     last_user: dict[str, Any] = next((m for m in reversed(messages) if m.get("role") == "user"), {})
     directives, last_user_text = parse_directives(text_of(last_user.get("content")))
+    directives = _with_system_directives(directives, messages)
     plan = ChatPlan(prompt_tokens=count_message_tokens(messages), directives=directives)
     max_tokens = body.get("max_completion_tokens")
     if max_tokens is None:

@@ -1,4 +1,5 @@
-"""Demo and test directives that steer `local-chat`, read from the last user message.
+"""Demo and test directives that steer `local-chat`, read from the last user message (and from the
+system message, for what the user message does not set: chat_model._with_system_directives).
 
 `/long N` (reply of N words), `/slow R` (R words per second, 0 = as fast as possible),
 `/fault KIND` (KIND: 429, 500, 503, 401, filter, cut:N, nodone, hang:S, failed (Responses API: the

@@ -271,6 +271,29 @@ class ChatService:
             return False
         return True
 
+    # compare mode (portal/compare.py)
+
+    def replies_to(self, conversation_id: str, message_id: int) -> list[list[MessageRecord]]:
+        """Every reply to message `message_id`, oldest first, each with what follows it on its branch."""
+        with self._begin() as session:
+            return repository.replies_to(session, conversation_id, message_id, owner=self._owner)
+
+    def set_message_part(self, conversation_id: str, message_id: int, key: str, value: Any) -> bool:
+        """Set one entry of a message's `parts` (compare mode keeps its round there); False if unknown."""
+        with self._begin() as session:
+            message = repository.get_message(session, message_id, owner=self._owner)
+            if message is None or message.conversation_id != conversation_id:
+                return False
+            parts = dict(message.parts) if isinstance(message.parts, dict) else {}
+            parts[key] = value
+            repository.update_message(session, message_id, owner=self._owner, parts=parts)
+        return True
+
+    def all_messages(self, conversation_id: str, limit: int = MAX_IMPORT_MESSAGES) -> list[MessageRecord]:
+        """The conversation's latest `limit` messages on every branch, oldest first."""
+        with self._begin() as session:
+            return repository.list_messages(session, conversation_id, owner=self._owner, limit=limit)
+
     def add_user_message(
         self,
         conversation_id: str | None,
@@ -306,12 +329,15 @@ class ChatService:
             session, owner=self._owner, title=title, settings=settings.to_dict(), folder_id=folder.id if folder else None
         )
 
-    def _history_newest_first(self, conversation_id: str) -> Iterator[ChatMessage]:
-        """The shown branch, newest first, read a page at a time (the context budget stops early)."""
+    def _history_newest_first(self, conversation_id: str, end: int | None = None) -> Iterator[ChatMessage]:
+        """The shown branch (or the branch ending at message `end`), newest first, read a page at a time
+        (the context budget stops early)."""
         above = None
         while True:
             with self._begin() as session:
-                page, _ = repository.branch_messages(session, conversation_id, owner=self._owner, limit=HISTORY_PAGE, above=above)
+                page, _ = repository.branch_messages(
+                    session, conversation_id, owner=self._owner, limit=HISTORY_PAGE, above=above, end=end if above is None else None
+                )
             for record in reversed(page):
                 if sendable(record):
                     yield to_chat_message(record)
@@ -330,16 +356,25 @@ class ChatService:
         allow_tools: bool = True,
         on_unsaved: Callable[[PendingReply], None] | None = None,
         on_reasoning: Callable[[str], None] | None = None,
+        after: int | None = None,
+        extra_params: dict[str, Any] | None = None,
     ) -> PreparedReply:
         """Create the assistant row and return the stream that fills it.
 
         The row is created here, so an unreachable database raises DatabaseUnavailable before any
         request. Later, while streaming, flush failures are skipped; a finalisation that fails goes
         to `on_unsaved` (without it, DatabaseUnavailable is raised from the stream).
+
+        `after`: the message the reply answers (its branch is the history sent), instead of the end of
+        the shown branch; compare mode writes several replies below one user message at once.
+        `extra_params` are stored with the reply's parameters (never a secret).
         """
-        context = fit_to_budget(settings.system_message(), self._history_newest_first(conversation_id), self._budget)
+        history = self._history_newest_first(conversation_id, end=after)
+        context = fit_to_budget(settings.system_message(), history, self._budget)
         options = settings.options(allow_tools=allow_tools)
         params = options.as_params()
+        if extra_params:
+            params.update(extra_params)
         if context.truncated:
             params["context_messages_sent"] = context.history_kept  # shown with the reply: older turns were left out
         with self._begin() as session:
@@ -351,6 +386,7 @@ class ChatService:
                 model=options.model,
                 params=params,
                 owner=self._owner,
+                parent_id=repository.CURRENT_LEAF if after is None else after,
             )
         message_id = assistant.id
         deferred: list[PendingReply] = []
@@ -443,6 +479,8 @@ class ChatService:
         max_retries: int = 3,
         on_unsaved: Callable[[PendingReply], None] | None = None,
         on_reasoning: Callable[[str], None] | None = None,
+        after: int | None = None,
+        extra_params: dict[str, Any] | None = None,
     ) -> Iterator[PreparedReply | ToolStep]:
         """One assistant turn: replies to stream, and the tool runs in between (the tool loop).
 
@@ -450,7 +488,11 @@ class ChatService:
         Tool calls of one reply are assembled by their `index`, run, and saved as tool messages; after
         MAX_TOOL_STEPS replies with tool calls, the next request is sent without tools. A reply whose
         final state waits in the outbox ends the turn (its tool calls are not run).
+
+        `after` (compare mode): the turn answers that message, and each of its rows goes after the
+        previous one, whatever else is written in the conversation meanwhile.
         """
+        tip = after
         for step in range(MAX_TOOL_STEPS + 1):
             prepared = self.prepare_reply(
                 conversation_id,
@@ -460,16 +502,29 @@ class ChatService:
                 allow_tools=step < MAX_TOOL_STEPS,
                 on_unsaved=on_unsaved,
                 on_reasoning=on_reasoning,
+                after=tip,
+                extra_params=extra_params,
             )
             yield prepared
             outcome = prepared.stream.outcome
             if outcome is None or not prepared.saved or outcome.status != COMPLETE or not outcome.tool_calls:
                 return
-            yield ToolStep(self.run_tools(conversation_id, outcome.tool_calls))
+            tip = None if after is None else prepared.assistant_message_id
+            results, last_id = self._run_tools(conversation_id, outcome.tool_calls, after=tip)
+            tip = None if after is None else last_id
+            yield ToolStep(results)
 
     def run_tools(self, conversation_id: str, calls: tuple[ToolCall, ...]) -> tuple[ToolResult, ...]:
+        return self._run_tools(conversation_id, calls)[0]
+
+    def _run_tools(
+        self, conversation_id: str, calls: tuple[ToolCall, ...], after: int | None = None
+    ) -> tuple[tuple[ToolResult, ...], int | None]:
+        """Run the calls and save each result as a tool message (after `after` and then each other when
+        given, else at the end of the shown branch); return the results and the last saved message's id."""
         context = ToolContext(search_conversations=self._search_for_tool, conversation_id=conversation_id)
         results = []
+        tip = after
         for call in calls:
             result = run_tool_call(call.name, call.arguments, context)
             results.append(result)
@@ -481,10 +536,13 @@ class ChatService:
                 "duration_ms": result.duration_ms,
             }
             with self._begin() as session:
-                repository.add_message(
-                    session, conversation_id, role="tool", content=result.content, parts=parts, owner=self._owner
+                saved = repository.add_message(
+                    session, conversation_id, role="tool", content=result.content, parts=parts, owner=self._owner,
+                    parent_id=repository.CURRENT_LEAF if tip is None else tip,
                 )
-        return tuple(results)
+            if after is not None:
+                tip = saved.id
+        return tuple(results), tip if after is not None else None
 
     def _search_for_tool(self, query: str, limit: int) -> list[dict[str, Any]]:
         page = self.list_conversations(limit=limit, offset=0, search=query)

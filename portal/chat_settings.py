@@ -31,6 +31,7 @@ class ChatSettings(SamplingParameters):
     reasoning_effort: str | None = None  # low, medium or high, for reasoning models; None = the model's default
     reasoning_summary: str | None = None  # auto or detailed: reasoning summaries (Responses API); None = none asked
     image_detail: str = "auto"
+    compare: dict[str, Any] | None = None  # compare mode's targets (portal/compare.py CompareSetup); never a secret
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -48,6 +49,8 @@ class ChatSettings(SamplingParameters):
             values["tools"] = tuple(str(t) for t in values["tools"] or () if REGISTRY.get(str(t)))
         if not isinstance(values.get("response_format"), (dict, type(None))):
             values.pop("response_format")
+        if not isinstance(values.get("compare"), (dict, type(None))):
+            values.pop("compare")
         if values.get("system_role") not in ("system", "developer"):
             values.pop("system_role", None)
         if values.get("reasoning_effort") not in REASONING_EFFORTS:

@@ -50,16 +50,29 @@ def leaf_id(session: Session, conversation_id: str, *, owner: str = "") -> int |
 
 
 def branch_messages(
-    session: Session, conversation_id: str, *, owner: str = "", limit: int | None = None, above: int | None = None
+    session: Session,
+    conversation_id: str,
+    *,
+    owner: str = "",
+    limit: int | None = None,
+    above: int | None = None,
+    end: int | None = None,
 ) -> tuple[list[MessageRecord], int]:
     """The shown branch's messages, oldest first: its latest `limit` (all without a limit), or the
-    `limit` before message `above` (for "show earlier"); and how many messages the branch has."""
+    `limit` before message `above` (for "show earlier"); and how many messages the branch has.
+    `end` reads the branch ending at that message instead of the shown one (compare mode: several
+    replies are written at once below one user message, each reading its own branch)."""
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1")
     cid = owned_conversation_id(session, conversation_id, owner)
     if cid is None:
         return [], 0
-    leaf = session.scalar(_LEAF, {"cid": cid})
+    if end is not None:
+        if not is_int(end):
+            return [], 0
+        leaf = session.scalar(select(Message.id).where(Message.id == end, Message.conversation_id == cid))
+    else:
+        leaf = session.scalar(_LEAF, {"cid": cid})
     if leaf is None:
         return [], 0
     length = int(session.scalar(select(Message.depth).where(Message.id == leaf)) or 0) + 1
@@ -101,6 +114,27 @@ def siblings(
         group = groups.get((message.parent_id, message.role), [])
         if len(group) > 1 and message.id in group:
             found[message.id] = Siblings(ids=tuple(group), index=group.index(message.id))
+    return found
+
+
+def replies_to(session: Session, conversation_id: str, message_id: int, *, owner: str = "") -> list[list[MessageRecord]]:
+    """The assistant replies to message `message_id`, oldest first, each with what follows it on its
+    newest branch (its tool rounds and later turns): compare mode's columns, read back from storage."""
+    cid = owned_conversation_id(session, conversation_id, owner)
+    if cid is None or not is_int(message_id):
+        return []
+    reply_ids = session.scalars(
+        select(Message.id)
+        .where(Message.conversation_id == cid, Message.parent_id == message_id, Message.role == "assistant")
+        .order_by(Message.id)
+    ).all()
+    found = []
+    for reply_id in reply_ids:
+        newest = session.scalar(_NEWEST_BELOW, {"start": reply_id, "cid": cid})
+        depth = session.scalar(select(Message.depth).where(Message.id == reply_id))
+        ids = session.scalars(_WALK_UP, {"start": newest, "cid": cid, "stop_depth": depth}).all()
+        rows = session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.depth)).all()
+        found.append([message_record(row) for row in rows])
     return found
 
 

@@ -12,7 +12,7 @@ an owner is `open_share`, by the link's token).
 
 from __future__ import annotations
 
-from storage.branches import branch_messages, end_branch_at, leaf_id, reveal_message, show_branch, siblings
+from storage.branches import branch_messages, end_branch_at, leaf_id, replies_to, reveal_message, show_branch, siblings
 from storage.collections import (
     delete_collection,
     get_collection,
@@ -110,6 +110,7 @@ __all__ = [
     "end_branch_at",
     "leaf_id",
     "reveal_message",
+    "replies_to",
     "show_branch",
     "siblings",
     "set_pinned",
