@@ -1,6 +1,6 @@
 """`python -m bench --quick`: every benchmark runs at tiny sizes and reports well-formed results.
 
-No timing assertions (the figures of a quick run mean nothing); only that each of the six
+No timing assertions (the figures of a quick run mean nothing); only that each of the eight
 benchmarks produced rows with the fields the table and the README need, that none failed to run,
 that the browser benchmarks (2, 3 and 6) report their spread and compare against the baselines
 measured in the same run (#3: the smallest Streamlit page and the tutorial app showing
