@@ -95,10 +95,12 @@ def message_record(row: Message) -> MessageRecord:
 
 
 def clean_title(title: object) -> str:
-    """Single-line, trimmed title of at most 200 characters ("New chat" if blank)."""
+    """Single-line, trimmed title of at most 200 characters ("New chat" if blank), without control
+    characters (PostgreSQL refuses NUL in text, and SQLite's full-text triggers stop at it)."""
     if not isinstance(title, str):
         raise TypeError("title must be a string")
-    text = " ".join(title.split())[:TITLE_MAX_LENGTH].strip()
+    text = " ".join(title.split())  # every run of whitespace (tabs and line breaks too) is one space
+    text = "".join(ch for ch in text if ord(ch) >= 32 and ord(ch) != 127)[:TITLE_MAX_LENGTH].strip()
     return text or DEFAULT_TITLE
 
 

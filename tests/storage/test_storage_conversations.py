@@ -170,3 +170,13 @@ def test_delete_conversation_cascades_to_messages(
         remaining = session.scalar(select(func.count()).select_from(Message))
         assert remaining == 1
         assert [m.content for m in list_messages(session, kept.id)] == ["stay"]
+
+
+def test_a_title_with_control_characters_is_stored_without_them(session: Session) -> None:
+    # PostgreSQL refuses NUL in text; a pasted title can carry one, and other control characters too.
+    chat = create_conversation(session, title="first\x00 chat\x07")
+
+    renamed = rename_conversation(session, chat.id, "tab\there\x00, bell\x07 gone\x1b[0m")
+
+    assert chat.title == "first chat"
+    assert renamed is not None and renamed.title == "tab here, bell gone[0m"
