@@ -66,10 +66,15 @@ def explore(
     shown = st.session_state.get(keys.CORPUS)
     # Above the results: what the offline demo's lexical model can and cannot tell (for the model shown).
     embedding_notice.show_lexical_notice(connection, spec.model if clicked or shown is None else shown[1].model)
+    # The run's progress and summary go in one slot that every run draws, so what follows keeps its
+    # place on the page: otherwise the next run redraws the search box as a new element and drops
+    # text typed into it meanwhile.
+    run_area = st.container()
     # A disabled button never returns True; the second test tells the type checker so.
     if clicked and text_set is not None:
         st.session_state.pop(keys.COLLECTION, None)  # the new run's texts replace a reopened collection
-        embedding_run.embed_with_progress(explorer, text_set, spec, policy)
+        with run_area:
+            embedding_run.embed_with_progress(explorer, text_set, spec, policy)
 
     corpus = st.session_state.get(keys.CORPUS)
     if corpus is None:
