@@ -152,6 +152,7 @@ def test_one_columns_stop_leaves_the_other_streaming(app: StreamlitApp, page: Pa
 def test_the_chat_inputs_stop_stops_every_column(app: StreamlitApp, page: Page) -> None:
     open_app(page, app.url)
     set_up_targets(page, 2, {})
+    wait_until_idle(page)  # the set-up's last run has ended: a message sent during it gets no Stop button
     send(page, "stop us both /slow 20 /long 400")
     for index in (0, 1):
         expect(column(page, index)).to_contain_text("You said", timeout=20_000)

@@ -117,6 +117,7 @@ def test_reasoning_stop_tools_and_reload(app: StreamlitApp, page: Page) -> None:
     expect(block).to_contain_text("Working it out, 6*7 gives 42.")  # the arithmetic as typed, not italics
 
     choose_model(page, "local-chat")
+    wait_until_idle(page)  # the model pick's run has ended: a message sent during it gets no Stop button
     send(page, "stop me /long 3000 /slow 40")
     page.wait_for_function(
         """() => {

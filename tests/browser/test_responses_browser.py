@@ -29,6 +29,7 @@ from .chat_ui import (
     switch_tool_on,
     tool_chip,
     wait_for_finished_reply,
+    wait_until_idle,
 )
 from .conftest import FAST_WORDS_PER_SECOND
 from .test_chat_browser import SAMPLE_GROWTH
@@ -100,6 +101,7 @@ def test_summary_tools_stop_and_reload(app: StreamlitApp, page: Page, responses_
     assert continued, "the tool output continued the stored response instead of resending the history"
     expect(tool_chip(page, "calculator")).to_have_count(1)
 
+    wait_until_idle(page)  # the last reply's closing run has ended: a message sent during it gets no Stop button
     send(page, "stop me /long 3000 /slow 40")
     page.wait_for_function(
         """() => {
