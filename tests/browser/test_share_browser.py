@@ -16,7 +16,6 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 
 import pytest
@@ -33,9 +32,10 @@ from tests.browser.chat_ui import (
     wait_until_idle,
 )
 from tests.browser.conftest import app_environment
+from tests.browser.test_security_browser import AuthPortal
 from tests.requirements_guard import require_or_skip
 from tests.security.leak_scan import Evidence, find_leaks
-from tests.security.oidc import AUTHORIZE_BUTTON, SUB_FIELD, OidcProvider, running_provider, sign_in, write_auth_secrets
+from tests.security.oidc import AUTHORIZE_BUTTON, SUB_FIELD, running_provider, sign_in, write_auth_secrets
 from tests.security.test_secret_leaks import Recorder
 from tests.streamlit_process import StreamlitApp, free_port
 
@@ -52,23 +52,10 @@ SIDEBAR = '[data-testid="stSidebar"]'
 
 
 @dataclass(frozen=True)
-class SharePortal:
-    app: StreamlitApp
-    provider: OidcProvider
-    endpoint: str
+class SharePortal(AuthPortal):
+    """The sign-in tests' portal (app, OIDC provider, SQLite reads), plus the keyed endpoint it talks to."""
 
-    @property
-    def url(self) -> str:
-        return self.app.url
-
-    def owner(self, sub: str) -> str:
-        return f"oidc:{self.provider.issuer}:{sub}"
-
-    def query(self, sql: str, *params: object) -> list[tuple]:
-        import sqlite3
-
-        with closing(sqlite3.connect(f"file:{self.app.data_dir / 'portal.db'}?mode=ro", uri=True)) as db:
-            return db.execute(sql, params).fetchall()
+    endpoint: str = ""
 
 
 @pytest.fixture(scope="module")
