@@ -21,15 +21,8 @@ from storage.records import MessageStatus
 from tests.apptest import PortalApp, assert_no_exception, open_app
 from tests.chat.page import page_title, transcript
 from tests.conftest import TEST_API_KEY
+from tests.security.test_sign_in_gate import AUTH, ISSUER  # the same fake provider's settings
 
-ISSUER = "https://login.example.test"
-AUTH = {
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "a-test-cookie-secret-that-is-long-enough",
-    "client_id": "portal-test-client",
-    "client_secret": "not-a-real-client-secret",
-    "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration",
-}
 ALICE_CLAIMS = {"is_logged_in": True, "iss": ISSUER, "sub": "alice-sub", "name": "Alice"}
 BOB_CLAIMS = {"is_logged_in": True, "iss": ISSUER, "sub": "bob-sub", "name": "Bob"}
 ALICE, BOB = owner_from_claims(ALICE_CLAIMS), owner_from_claims(BOB_CLAIMS)
