@@ -111,9 +111,7 @@ def instance_command(python: str, port: int) -> list[str]:
     return [
         python,
         "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "streamlit_app.py"),
+        "serve",  # `streamlit run streamlit_app.py` with the first page's imports warmed up (serve.py); cwd is ROOT
         "--server.port",
         str(port),
         "--server.address",
