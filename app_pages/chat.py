@@ -9,13 +9,13 @@ import streamlit as st
 
 from components import chat_actions, compare_view, resources, state
 from components.chat_header import chat_header
+from components.composer import MessageBox, composer, wait_for_stopped_reply
 from components.conversation_nav import draft_folder, linked_message, open_conversation, requested_conversation_id
 from components.conversation_sidebar import conversation_sidebar
 from components.message_view import TurnActions, render_turn
-from components.outbox_view import Submission, database_unreachable
+from components.outbox_view import database_unreachable
 from components.reply_view import stream_turn
 from components.services import chat_service
-from portal.attachments import AUDIO_TYPES, IMAGE_TYPES, MAX_UPLOAD_BYTES
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
 from portal.markdown_text import escape_markdown
@@ -40,24 +40,18 @@ def ping_database() -> None:
 
 def main() -> None:
     # Clicked by the page script once a stopped run has ended: that rerun draws the final state (drawn
-    # first, so that it is on the page whatever the stopped run reached).
+    # first, so that it is on the page whatever the stopped run reached). Also once the page has
+    # reconnected to a restarted server, whose new session must run the page before the message box
+    # (a fragment) can send.
     st.button("Show the stopped reply", key=state.AFTER_STOP)
     outbox = Outbox(st.session_state)
-    # Read before anything touches the database, so a message sent while it is away is kept.
-    submitted = st.chat_input(
-        "Message the model",
-        submit_mode="stop",
-        accept_file="multiple",
-        file_type=list(IMAGE_TYPES + AUDIO_TYPES),
-        max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
-    )
-    submission = Submission(submitted) if submitted is not None else None
+    box = MessageBox()
     try:
-        show_chat(submission, outbox)
+        show_chat(outbox, box)
     except DatabaseUnavailable as exc:
-        if submission is not None:
+        if not box.drawn:  # a message sent while the database is away is kept, as pending
             conversation_id = requested_conversation_id()
-            submission.queue(outbox, conversation_id, ChatSettings().image_detail, None if conversation_id else draft_folder())
+            box.read_in_page_run(outbox, conversation_id, ChatSettings().image_detail)
         database_unreachable(outbox, exc, ping_database)
 
 
@@ -67,7 +61,8 @@ def _stored_settings(conversation: ConversationRecord | None) -> ChatSettings:
     return ChatSettings.from_dict(st.session_state.get(state.DRAFT_SETTINGS))
 
 
-def show_chat(submission: Submission | None, outbox: Outbox) -> None:
+def show_chat(outbox: Outbox, box: MessageBox) -> None:
+    wait_for_stopped_reply()  # a reply this session was streaming, stopped by the click that started this run
     service = open_service()
     conversation_id = requested_conversation_id()
     conversation = service.get_conversation(conversation_id)
@@ -84,11 +79,9 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
             service.save_settings(conversation.id, settings)
         else:
             st.session_state[state.DRAFT_SETTINGS] = settings.to_dict()
-    if submission is not None:
-        st.session_state.pop(state.TARGET_MESSAGE, None)  # a message opened from a link is no longer marked
-        submission.queue(
-            outbox, conversation.id if conversation else None, settings.image_detail, None if conversation else draft_folder()
-        )
+    in_fragment = not compare_view.wants_round(settings)  # compare mode redraws the page to stream its columns
+    if not in_fragment:
+        box.read_in_page_run(outbox, conversation.id if conversation else None, settings.image_detail)
     stored_in = service.flush_outbox(outbox, settings)  # pending messages are stored before any request
     if stored_in is not None and (conversation is None or stored_in != conversation.id):
         was_draft = conversation is None  # the draft settings were just stored with the new conversation
@@ -107,6 +100,8 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
             )
         else:
             st.caption("Ask anything below. Every conversation is saved, with its settings, in the list on the left.")
+        if in_fragment:
+            composer(box, outbox, service, None, settings)
         return
     service.recover_interrupted(conversation.id)
     running = compare_view.active_round(conversation.id)  # compare mode: this session's targets still answering
@@ -114,6 +109,8 @@ def show_chat(submission: Submission | None, outbox: Outbox) -> None:
     target = linked_message(service, conversation.id, TAIL_MESSAGES)
     until = running.user_message_id if running is not None else None
     show_messages(service, conversation, editable=not reply_due and running is None, target=target, until=until)
+    if in_fragment:
+        composer(box, outbox, service, conversation, settings)
     if running is not None:
         compare_view.stream_round(service, running, outbox)
     elif reply_due:
@@ -133,7 +130,9 @@ def show_messages(
     shown_key = f"{state.SHOW_ALL_FROM}_{conversation.id}"
     limit = st.session_state.get(shown_key, TAIL_MESSAGES)
     messages, total = service.recent_messages(conversation.id, limit)
-    if total > len(messages) and st.button(f"Show earlier messages ({total - len(messages)} hidden)", icon=":material/expand_less:"):
+    if total > len(messages) and st.button(
+        f"Show earlier messages ({total - len(messages)} hidden)", icon=":material/expand_less:"
+    ):
         st.session_state[shown_key] = limit + MORE_STEP
         st.rerun()
     turns, compare_round = compare_view.split_round(group_turns(messages), until)

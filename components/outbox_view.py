@@ -28,10 +28,11 @@ class Submission:
         self._submitted = submitted
         self.queued = False
 
-    def queue(self, outbox: Outbox, conversation_id: str | None, image_detail: str, folder_id: str | None = None) -> None:
-        """Queue the message once; a new conversation (`conversation_id` None) is created in `folder_id`."""
+    def queue(self, outbox: Outbox, conversation_id: str | None, image_detail: str, folder_id: str | None = None) -> bool:
+        """Queue the message once; a new conversation (`conversation_id` None) is created in `folder_id`.
+        False when there was nothing to send (the page says why)."""
         if self.queued:
-            return
+            return False
         self.queued = True
         attachments = prepare_uploads(self._submitted.files, image_detail)
         try:
@@ -41,8 +42,9 @@ class Submission:
             if isinstance(exc, MessageTooLong):
                 with st.expander("Your message (not sent): copy it to shorten it"):
                     st.code(self._submitted.text, language=None)
-            return
+            return False
         outbox.queue_message(conversation_id, text, attachments, folder_id)
+        return True
 
 
 def render_pending(outbox: Outbox) -> None:
@@ -64,9 +66,7 @@ def render_pending(outbox: Outbox) -> None:
 
 
 def database_unreachable(outbox: Outbox, error: DatabaseUnavailable, ping: Callable[[], None]) -> None:
-    st.sidebar.warning(
-        f"**{HEADLINE}** Your conversations are listed again as soon as it answers.", icon=":material/cloud_off:"
-    )
+    st.sidebar.warning(f"**{HEADLINE}** Your conversations are listed again as soon as it answers.", icon=":material/cloud_off:")
     show_unreachable(
         error,
         "The chat history cannot be read or saved right now. What you send is kept on this page as pending, "

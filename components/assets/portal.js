@@ -117,7 +117,26 @@
     if (box && !box.disabled && !doc.querySelector('[role="dialog"]')) box.focus();
   };
 
+  // A page that lost its server and reconnected (a restart, or another instance behind the proxy)
+  // has a new session there, which has not run the page yet; until it has, the message box (a
+  // fragment, components/composer.py) would send to a fragment that session does not know. So once
+  // reconnected, the page asks for one full run.
+  let connected = false;
+  let disconnected = false;
+
   const onChange = () => {
+    const connection = doc.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-connection-state");
+    if (connection === "CONNECTED") {
+      connected = true;
+    } else if (connection && connected) {  // lost after being connected (not the page's first connection)
+      disconnected = true;
+      return;
+    }
+    if (disconnected && !running()) {
+      disconnected = false;
+      askForFinalRun(3);
+      return;
+    }
     const skipText = chatBox() ? "Skip to the message box" : "Skip to the content";
     if (skip.textContent !== skipText) skip.textContent = skipText;
     const stop = doc.querySelector('[data-testid="stChatInputStopButton"]');
@@ -148,5 +167,5 @@
     if (scheduled) return;
     scheduled = true;
     requestAnimationFrame(() => { scheduled = false; onChange(); });
-  }).observe(doc.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-test-script-state", "disabled"] });
+  }).observe(doc.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-test-script-state", "data-test-connection-state", "disabled"] });
 })();

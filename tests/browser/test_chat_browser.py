@@ -26,8 +26,10 @@ from .chat_ui import (
     messages,
     open_app,
     send,
+    streamed_words,
     user_messages,
     wait_for_finished_reply,
+    wait_until_idle,
 )
 from .conftest import app_environment
 
@@ -241,4 +243,45 @@ def test_model_output_is_not_rendered_as_html(app: StreamlitApp, page: Page) -> 
     expect(user_messages(page).first).to_contain_text("<b>bold</b>")
     assert page.evaluate("typeof window.__pwned") == "undefined"
     expect(page.locator(CHAT_INPUT)).to_be_visible()
+    expect_no_exception(page)
+
+
+# Installed before a send: notes any element of the conversation already on the page that goes stale
+# (Streamlit fades what a run has not redrawn yet) or leaves the page, until the reply is done.
+WATCH_HISTORY = """() => {
+  window.__history = [...document.querySelectorAll('[data-testid="stChatMessage"]')];
+  window.__staled = [];
+  new MutationObserver((records) => {
+    for (const record of records) {
+      const el = record.target;
+      if (el.getAttribute('data-stale') === 'true' && window.__history.some(m => m.contains(el) || el.contains(m)))
+        window.__staled.push(el.innerText.slice(0, 40));
+    }
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-stale']});
+}"""
+
+
+def test_sending_leaves_the_conversation_above_as_it_is(app: StreamlitApp, page: Page) -> None:
+    """A message sent in an open conversation is answered without redrawing the messages above it: they
+    neither fade nor leave the page while the reply streams (the send is a fragment run), and their
+    actions stay usable."""
+    open_app(page, app.url)
+    for number in (1, 2):
+        send(page, f"earlier message {number}")
+        wait_for_finished_reply(page, count=number)
+    wait_until_idle(page)
+    page.evaluate(WATCH_HISTORY)
+
+    send(page, "the new one /long 400 /slow 40")
+    streamed_words(page, 60)  # well into the reply
+    assert page.evaluate("window.__history.every((m) => m.isConnected)"), "the earlier messages were redrawn"
+    assert page.evaluate("window.__staled") == [], "the earlier messages faded while the reply streamed"
+    expect(user_messages(page)).to_have_count(3)
+    expect(user_messages(page).last).to_contain_text("the new one")
+
+    # An action above is usable meanwhile: Edit stops the reply (what arrived is kept) and opens the editor.
+    user_messages(page).filter(has_text="earlier message 2").get_by_role("button", name="Edit").click()
+    expect(page.locator('[class*="st-key-edit_text_"] textarea')).to_have_value("earlier message 2")
+    reply = assistant_messages(page).filter(has_text='You said: "the new one".')
+    expect(reply).to_contain_text("Stopped")
     expect_no_exception(page)
