@@ -49,8 +49,10 @@ def start_app(script: str = PORTAL, env_extra: dict[str, str] | None = None) -> 
     command = [
         sys.executable, *launch, "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
     ]  # fmt: skip
+    log = tempfile.NamedTemporaryFile(prefix="bench-startup-", suffix=".log", delete=False)  # noqa: SIM115 - read on failure
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log.name  # type: ignore[attr-defined]
     return process, f"http://127.0.0.1:{port}", started
 
 
@@ -75,8 +77,9 @@ def cold_start(browser, script: str) -> float:
                 page.goto(url, timeout=2000)
                 break
             except Exception:  # noqa: BLE001 - the server is not listening yet
-                if time.monotonic() > deadline:
-                    raise
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = Path(process.log_path).read_text(errors="replace")[-3000:]  # type: ignore[attr-defined]
+                    raise RuntimeError(f"{script} did not serve its page (exit code {process.poll()}):\n{log}") from None
                 time.sleep(0.05)
         page.locator(READY[script]).first.wait_for(state="visible", timeout=60_000)
         elapsed = (time.perf_counter() - started) * 1000

@@ -22,6 +22,11 @@ from .chrome import screen_reader_text
 from .message_view import tool_chip
 
 PAGE_GONE_GRACE_SECONDS = 0.2  # a closed tab stops the script a moment before its session is dropped
+# The rerun that draws a reply's final state clears what this run queued for the browser and has not
+# sent yet. Streamlit sends that queue every 5 ms; a reply that streams in a few milliseconds (a short
+# or cached answer) would otherwise show only when the rerun has drawn the whole page. So the run
+# waits a few flush cycles first, as Streamlit's own st.switch_page does before its rerun.
+FLUSH_WAIT_SECONDS = 0.02
 
 
 def page_closed(grace_seconds: float = PAGE_GONE_GRACE_SECONDS) -> bool:
@@ -114,6 +119,7 @@ def stream_turn(service: ChatService, conversation_id: str, settings: ChatSettin
             if not started:
                 outbox.want_reply(conversation_id)
             raise
+    time.sleep(FLUSH_WAIT_SECONDS)
     st.rerun()
 
 
