@@ -74,8 +74,17 @@ def warm_up(
     return failed
 
 
+def warm_up_and_report() -> None:
+    """The warm-up thread: one line on stderr (the app's log) says what it did."""
+    started = time.monotonic()
+    modules = list(WARM_MODULES)
+    failed = warm_up(modules)
+    done = len(modules) - len(failed)
+    print(f"Warm-up: {done} of {len(modules)} modules imported in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str]) -> int:
-    threading.Thread(target=warm_up, name="portal-warm-up", daemon=True).start()
+    threading.Thread(target=warm_up_and_report, name="portal-warm-up", daemon=True).start()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(SCRIPT), *argv]

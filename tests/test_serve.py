@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import serve
+from tests.streamlit_process import StreamlitApp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,8 +64,12 @@ def test_a_module_that_fails_to_import_does_not_stop_the_others():
     assert serve.warm_up(["portal.no_such_module", "json"], ready=lambda: True) == ["portal.no_such_module"]
 
 
-def test_the_server_is_not_started_in_a_bare_interpreter():
-    out = subprocess.run(
-        [sys.executable, "-c", "import serve; print(serve.server_started())"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert out == "False"
+def test_the_launched_app_warms_up_once_its_server_is_up():
+    """`python -m serve` (what the browser tests start too): the warm-up sees Streamlit's server start
+    and imports every module; were `server_started` never true, it would give up after a minute."""
+    with StreamlitApp({}) as app:
+        deadline = time.monotonic() + 30
+        while "Warm-up:" not in (log := app.log_path.read_text("utf-8", "replace")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    lines = [line for line in log.splitlines() if line.startswith("Warm-up:")]
+    assert len(lines) == 1 and lines[0].startswith(f"Warm-up: {len(serve.WARM_MODULES)} of {len(serve.WARM_MODULES)} modules imported")
