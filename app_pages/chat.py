@@ -63,8 +63,13 @@ def _stored_settings(conversation: ConversationRecord | None) -> ChatSettings:
 
 def show_chat(outbox: Outbox, box: MessageBox) -> None:
     wait_for_stopped_reply()  # a reply this session was streaming, stopped by the click that started this run
-    service = open_service()
     conversation_id = requested_conversation_id()
+    if conversation_id is None:
+        # A new chat has no conversation above to keep, so its box is read in the page's run, drawn
+        # before the database is opened: on a first start (created and migrated) the box is usable
+        # while the rest of the page is drawn (benchmark 6).
+        box.read_in_page_run(outbox, None, _stored_settings(None).image_detail)
+    service = open_service()
     conversation = service.get_conversation(conversation_id)
     if conversation_id and conversation is None:
         st.warning("That conversation does not exist or is not yours. Start a new chat or pick one from the sidebar.")
@@ -79,8 +84,9 @@ def show_chat(outbox: Outbox, box: MessageBox) -> None:
             service.save_settings(conversation.id, settings)
         else:
             st.session_state[state.DRAFT_SETTINGS] = settings.to_dict()
-    in_fragment = not compare_view.wants_round(settings)  # compare mode redraws the page to stream its columns
-    if not in_fragment:
+    # Compare mode redraws the page to stream its columns; a new chat's box was read above.
+    in_fragment = not box.drawn and not compare_view.wants_round(settings)
+    if not in_fragment and not box.drawn:
         box.read_in_page_run(outbox, conversation.id if conversation else None, settings.image_detail)
     stored_in = service.flush_outbox(outbox, settings)  # pending messages are stored before any request
     if stored_in is not None and (conversation is None or stored_in != conversation.id):

@@ -9,7 +9,9 @@ renders the latest 40 messages. In the same run, interleaved round by round, eac
 * the floor (`bench/baseline_empty_app.py`): the smallest Streamlit page, one line of text. Its
   page open (frontend bundle, websocket, first script run) is what any Streamlit app pays here;
 * for information, in the first rounds only (it is slow), the tutorial app rendering every
-  message (`bench/baseline_full_history_app.py`), the baseline of earlier runs.
+  message (`bench/baseline_full_history_app.py`), the baseline of earlier runs;
+* for information, the portal's own new-chat page (no conversation: the sidebar, the header and
+  the message box), i.e. what the portal draws around any conversation.
 
 Measured per run, in a fresh browser context (empty HTTP cache):
 
@@ -55,6 +57,7 @@ INPUT = '[data-testid="stChatInputTextArea"]'
 CHAT_MESSAGE = '[data-testid="stChatMessage"]'
 SHOWN = 40  # messages the portal and the fair baseline render of a long conversation
 EMPTY_MARKER = "empty-page-ready"
+NEW_CHAT_MARKER = "Ask anything below"  # the new-chat page's caption (app_pages/chat.py)
 
 # Installed before any page script: records when `marker` first appears in the document.
 SEEN = """
@@ -219,7 +222,7 @@ def run(quick: bool = False, sizes: tuple[int, ...] | None = None, repeats: int 
                     apps[name].data_dir = apps["portal"].data_dir
                     apps[name].environment["PORTAL_DATA_DIR"] = str(apps["portal"].data_dir)
                 conversation_id, marker = build_database(apps["portal"].data_dir, (size,))[size]
-                runs: dict[str, list[dict]] = {name: [] for name in apps}
+                runs: dict[str, list[dict]] = {name: [] for name in (*apps, "new_chat")}
                 memory: dict[str, float] = {}
                 try:
                     for name, app in apps.items():
@@ -234,6 +237,8 @@ def run(quick: bool = False, sizes: tuple[int, ...] | None = None, repeats: int 
                                 continue
                             if name == "empty":
                                 runs[name].append(open_only(browser, app, EMPTY_MARKER))
+                                runs["new_chat"].append(open_only(browser, apps["portal"], NEW_CHAT_MARKER))
+                                print(f"  [history] {size:,} messages, the portal's new chat: {runs['new_chat'][-1]}", flush=True)
                             else:
                                 probe = f"probe-{size}-{name}-{attempt}"
                                 runs[name].append(open_and_send(browser, app, conversation_id, marker, probe))
@@ -279,6 +284,12 @@ def _results(size: int, runs: dict[str, list[dict]], memory: dict[str, float]) -
             3, f"{label}: page open vs the tutorial app showing history[-40:]", portal_open, "ms", "informational", None,
             baseline=fair_open, ratio=ratio(portal_open, fair_open), note="ratio = portal / fair baseline",
             extra={"fair": runs["fair"]}, spread=spread(values("portal", "open_ms"), values("fair", "open_ms")),
+        ),
+        Result(
+            3, f"{label}: for reference, the portal's new chat page (no conversation) vs the smallest page", med("new_chat", "open_ms"),
+            "ms", "informational", None, baseline=floor, ratio=ratio(med("new_chat", "open_ms"), floor),
+            note="ratio = the portal's new chat page / smallest Streamlit page, same run: what the portal draws around a conversation",
+            extra={"new_chat": runs["new_chat"]}, spread=spread(values("new_chat", "open_ms"), values("empty", "open_ms")),
         ),
         Result(
             3, f"{label}: send to first token visible vs the tutorial app showing history[-40:]", portal_token, "ms",

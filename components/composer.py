@@ -5,10 +5,12 @@ fragment, which stores the message, draws it under the conversation already on t
 the reply there. The conversation above is not redrawn, so the first words show about as soon as in
 Streamlit's tutorial chat app however long the conversation is (benchmark 3), and the messages above
 keep their actions. The page's next full run, asked for when the reply ends (or at once when
-something needs the whole page), draws the final state. Compare mode, and a page whose database is
-away, read the box in the page's own run instead (`MessageBox.read_in_page_run`): the page is
-redrawn then anyway, and Streamlit's Stop button stays with a submission only within the kind of
-run it was made in.
+something needs the whole page), draws the final state. A new chat, compare mode and a page whose
+database is away read the box in the page's own run instead (`MessageBox.read_in_page_run`): the
+page is redrawn then anyway (a new chat's first message opens its conversation), and Streamlit's
+Stop button stays with a submission only within the kind of run it was made in. A new chat's box is
+drawn first, before the database is opened, so that on a first start it can be typed in while the
+database is created (benchmark 6).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 No timing assertions (the figures of a quick run mean nothing); only that each of the eight
 benchmarks produced rows with the fields the table and the README need, that none failed to run,
 that the browser benchmarks (2, 3 and 6) report their spread and compare against the baselines
-measured in the same run (#3: the smallest Streamlit page and the tutorial app showing
-`history[-40:]`; #6: an empty Streamlit app), and that the JSON and Markdown files were written. Needs Chromium (benchmarks 2, 3 and 6); the
+measured in the same run (#3: the smallest Streamlit page, the tutorial app showing
+`history[-40:]` and, for reference, the portal's new chat page; #6: an empty Streamlit app), and that the JSON and Markdown files were written. Needs Chromium (benchmarks 2, 3 and 6); the
 PostgreSQL half of benchmark 4 reports itself as skipped when the server is not there.
 """
 
@@ -67,6 +67,8 @@ def test_quick_run_reports_every_benchmark(tmp_path: Path) -> None:
         assert row["met"] == (row["ratio"] <= 1.25), row
     fair = [row for row in by_number[3] if "the tutorial app showing history[-40:]" in row["name"]]
     assert len(fair) == 4 and all(row["baseline"] > 0 for row in fair), by_number[3]
+    new_chat = [row for row in by_number[3] if "the portal's new chat page" in row["name"]]
+    assert len(new_chat) == 2 and all(row["baseline"] > 0 and len(row["extra"]["new_chat"]) >= 1 for row in new_chat), by_number[3]
     [cold_start] = by_number[6]
     assert cold_start["target"] == "≤ 1.5x the empty app" and cold_start["baseline"] > 0, cold_start
     assert cold_start["met"] == (cold_start["ratio"] <= 1.5), cold_start
