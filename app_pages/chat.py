@@ -84,8 +84,9 @@ def show_chat(outbox: Outbox, box: MessageBox) -> None:
             service.save_settings(conversation.id, settings)
         else:
             st.session_state[state.DRAFT_SETTINGS] = settings.to_dict()
-    # Compare mode redraws the page to stream its columns; a new chat's box was read above.
-    in_fragment = not box.drawn and not compare_view.wants_round(settings)
+    # The fragment answers in an open conversation; compare mode redraws the page to stream its
+    # columns, and a new chat's first message opens its conversation (a new chat's box was read above).
+    in_fragment = conversation is not None and not compare_view.wants_round(settings)
     if not in_fragment and not box.drawn:
         box.read_in_page_run(outbox, conversation.id if conversation else None, settings.image_detail)
     stored_in = service.flush_outbox(outbox, settings)  # pending messages are stored before any request
@@ -106,8 +107,6 @@ def show_chat(outbox: Outbox, box: MessageBox) -> None:
             )
         else:
             st.caption("Ask anything below. Every conversation is saved, with its settings, in the list on the left.")
-        if in_fragment:
-            composer(box, outbox, service, None, settings)
         return
     service.recover_interrupted(conversation.id)
     running = compare_view.active_round(conversation.id)  # compare mode: this session's targets still answering

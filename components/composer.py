@@ -30,7 +30,7 @@ from storage.errors import DatabaseUnavailable
 from storage.records import ConversationRecord
 
 from . import state
-from .conversation_nav import draft_folder, open_conversation
+from .conversation_nav import draft_folder
 from .message_view import render_turn
 from .outbox_view import Submission
 from .reply_view import stream_turn
@@ -90,40 +90,35 @@ class MessageBox:
             )
 
     def read_in_page_run(self, outbox: Outbox, conversation_id: str | None, image_detail: str) -> None:
-        """Draw the box in this run and queue what it sent (a new chat goes in the draft's folder)."""
+        """Draw the box in this run and queue what it sent."""
         submitted = self.draw()
         if submitted is not None:
-            st.session_state.pop(state.TARGET_MESSAGE, None)  # a message opened from a link is no longer marked
-            Submission(submitted).queue(outbox, conversation_id, image_detail, None if conversation_id else draft_folder())
+            _queue(submitted, outbox, conversation_id, image_detail)
+
+
+def _queue(submitted: Any, outbox: Outbox, conversation_id: str | None, image_detail: str) -> bool:
+    """Queue a sent message (a new chat's goes in the draft's folder); False when there was nothing to send."""
+    st.session_state.pop(state.TARGET_MESSAGE, None)  # a message opened from a link is no longer marked
+    return Submission(submitted).queue(outbox, conversation_id, image_detail, None if conversation_id else draft_folder())
 
 
 @st.fragment
-def composer(
-    box: MessageBox, outbox: Outbox, service: ChatService, conversation: ConversationRecord | None, settings: ChatSettings
-) -> None:
-    """The message box, and a sent message stored, drawn and answered in this fragment's own run. The
-    page's next full run (asked for when the reply ends, or at once when something needs the whole
-    page: another conversation's pending messages, the database away) draws the final state."""
+def composer(box: MessageBox, outbox: Outbox, service: ChatService, conversation: ConversationRecord, settings: ChatSettings) -> None:
+    """The message box of an open conversation, and a sent message stored, drawn and answered in this
+    fragment's own run. The page's next full run (asked for when the reply ends, or at once when
+    something needs the whole page: another conversation's pending messages, the database away)
+    draws the final state."""
     submitted = box.draw()
-    if submitted is None:
-        return
-    st.session_state.pop(state.TARGET_MESSAGE, None)  # a message opened from a link is no longer marked
-    conversation_id = conversation.id if conversation is not None else None
-    if not Submission(submitted).queue(
-        outbox, conversation_id, settings.image_detail, None if conversation_id else draft_folder()
-    ):
-        return  # nothing to send: the warning says why
+    if submitted is None or not _queue(submitted, outbox, conversation.id, settings.image_detail):
+        return  # nothing sent, or nothing to send: the warning says why
     try:
         stored_in = service.flush_outbox(outbox, settings)  # stored before any request
-        if stored_in is None or (conversation_id is not None and stored_in != conversation_id) or not outbox.reply_due(stored_in):
+        if stored_in != conversation.id or not outbox.reply_due(stored_in):
             st.rerun()
-        if conversation_id is None:  # a new chat: its conversation now exists, with the draft's settings
-            open_conversation(stored_in)
-            st.session_state.pop(state.DRAFT_SETTINGS, None)
-        messages, _ = service.recent_messages(stored_in, 1)
+        messages, _ = service.recent_messages(conversation.id, 1)
         for turn in group_turns(messages):
             render_turn(turn, None)
-        outbox.take_reply_due(stored_in)
-        _stream_reply(service, stored_in, settings, outbox)
+        outbox.take_reply_due(conversation.id)
+        _stream_reply(service, conversation.id, settings, outbox)
     except DatabaseUnavailable:
         st.rerun()  # the page's run shows the database notice, with what waits in the outbox
