@@ -54,8 +54,7 @@ def run_app(extra: list[str]) -> int:
     # This machine only, unless asked otherwise (`python3 dev.py app --server.address 0.0.0.0`): the
     # "Connect your model" form is offered only to an app nobody else can reach (portal/connect.py).
     address = [] if any(arg.startswith("--server.address") for arg in extra) else ["--server.address", "localhost"]
-    # `streamlit run streamlit_app.py` with a warm-up of the first page's imports (serve.py)
-    command = [str(PYTHON), "-m", "serve", "--server.port", "8501", *address, *extra]
+    command = [str(PYTHON), "-m", "streamlit", "run", "streamlit_app.py", "--server.port", "8501", *address, *extra]
     print("Starting the portal on http://localhost:8501 (Ctrl+C to stop)", flush=True)
     try:
         return subprocess.call(command, cwd=ROOT)

@@ -4,7 +4,7 @@ banner, and st.navigation over the pages."""
 import streamlit as st
 import streamlit.delta_generator
 
-from components import auth, notices, share_view
+from components import auth, notices, share_link
 from components.chrome import FAVICON, page_chrome
 from components.connection import backend_banner, connection_picker
 from components.resources import settle_memory
@@ -18,15 +18,17 @@ streamlit.delta_generator._use_warning_has_been_displayed = True
 st.set_page_config(page_title="Azure AI Foundry portal", page_icon=str(FAVICON), layout="wide")
 page_chrome()
 
-share_token = share_view.requested_token()
+share_token = share_link.requested_token()
 if auth.sign_in_required():  # [auth] in secrets.toml and nobody signed in: no page, no data, only st.login
     if share_token:
-        share_view.remember_for_sign_in(share_token)  # opened again once signed in
+        share_link.remember_for_sign_in(share_token)  # opened again once signed in
     st.navigation([st.Page(auth.sign_in_screen, title="Sign in", icon=":material/login:")]).run()
     st.stop()
-share_view.resume_after_sign_in()
+share_link.resume_after_sign_in()
 
 if share_token is not None:  # ?share=<token>: the read-only view only (no connection picker, banner or chat)
+    from components import share_view  # the database and the message view: imported only for a link
+
     shared = st.navigation([st.Page(share_view.shared_page, title="Shared conversation", icon=":material/share:")])
     notices.start_run()
     auth.account_box()

@@ -57,7 +57,7 @@ INPUT = '[data-testid="stChatInputTextArea"]'
 CHAT_MESSAGE = '[data-testid="stChatMessage"]'
 SHOWN = 40  # messages the portal and the fair baseline render of a long conversation
 EMPTY_MARKER = "empty-page-ready"
-NEW_CHAT_MARKER = "Ask anything below"  # the new-chat page's caption (app_pages/chat.py)
+NEW_CHAT_MARKER = "Ask anything below"  # the new-chat page's caption (components/chat_page.py)
 
 # Installed before any page script: records when `marker` first appears in the document.
 SEEN = """

@@ -1,15 +1,13 @@
 """Benchmark 6: cold start, launch to the first page interactive, portal vs an empty Streamlit app.
 
-For each run a fresh process: the portal as `python3 dev.py app` starts it (`python -m serve`:
-`streamlit run streamlit_app.py` plus a warm-up thread importing what the first page needs while the
-browser loads the frontend), with a fresh data directory (the database is created and migrated, and
-the bundled offline server started, as on a first start); the empty app with `streamlit run`. Until, in
-Chromium, the page is usable: the portal's chat input visible, or the empty app's one line of text
-(`bench/baseline_empty_app.py`) on screen. The clock starts before the process is spawned, so it
-includes the interpreter, Streamlit's own imports and server start, the browser's page load and the
-first script run. The two apps alternate (their order swapping every round), each run on a quiet
-machine. Absolute times drift by a third on this machine; the ratio to the empty app's cold start
-in the same run does not, so that is the target: at most 1.5x.
+For each run a fresh `streamlit run` process: the portal as `python3 dev.py app` starts it, with a fresh
+data directory (the database is created and migrated, and the bundled offline server started, as on a
+first start), and the empty app. Until, in Chromium, the page is usable: the portal's chat input
+visible, or the empty app's one line of text (`bench/baseline_empty_app.py`) on screen. The clock
+starts before the process is spawned, so it includes the interpreter, Streamlit's own imports and
+server start, the browser's page load and the first script run. The two apps alternate (their order
+swapping every round), each run on a quiet machine. Absolute times drift by a third on this machine;
+the ratio to the empty app's cold start in the same run does not, so that is the target: at most 1.5x.
 """
 
 from __future__ import annotations
@@ -43,11 +41,8 @@ def start_app(script: str = PORTAL, env_extra: dict[str, str] | None = None) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_INFERENCE_") and k != "DATABASE_URL"}
     env["PORTAL_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-data-")
     env.update(env_extra or {})
-    # The portal as `python3 dev.py app` starts it (serve.py: `streamlit run streamlit_app.py` plus the
-    # warm-up of its first page's imports); any other script with a plain `streamlit run`.
-    launch = ["-m", "serve"] if script == PORTAL else ["-m", "streamlit", "run", script]
     command = [
-        sys.executable, *launch, "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
+        sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
     ]  # fmt: skip
     log = tempfile.NamedTemporaryFile(prefix="bench-startup-", suffix=".log", delete=False)  # noqa: SIM115 - read on failure
     started = time.perf_counter()

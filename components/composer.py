@@ -1,4 +1,5 @@
-"""The message box under the chat, and what a sent message does (the chat page, app_pages/chat.py).
+"""The message box under the chat, and what a sent message does (the chat page: app_pages/chat.py and
+components/chat_page.py).
 
 In a chat that answers with one model the box sits in a fragment (`composer`): sending reruns only the
 fragment, which stores the message, draws it under the conversation already on the page and streams
@@ -6,11 +7,11 @@ the reply there. The conversation above is not redrawn, so the first words show 
 Streamlit's tutorial chat app however long the conversation is (benchmark 3), and the messages above
 keep their actions. The page's next full run, asked for when the reply ends (or at once when
 something needs the whole page), draws the final state. A new chat, compare mode and a page whose
-database is away read the box in the page's own run instead (`MessageBox.read_in_page_run`): the
+database is away read the box in the page's own run instead (`read_in_page_run`): the
 page is redrawn then anyway (a new chat's first message opens its conversation), and Streamlit's
-Stop button stays with a submission only within the kind of run it was made in. A new chat's box is
-drawn first, before the database is opened, so that on a first start it can be typed in while the
-database is created (benchmark 6).
+Stop button stays with a submission only within the kind of run it was made in. The box itself is
+components/message_box.py: the chat page draws a new chat's box first, before it imports and opens
+the database, so that on a first start it can be typed in meanwhile (benchmark 6).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from portal.attachments import AUDIO_TYPES, IMAGE_TYPES, MAX_UPLOAD_BYTES
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
 from portal.outbox import Outbox
@@ -31,6 +31,7 @@ from storage.records import ConversationRecord
 
 from . import state
 from .conversation_nav import draft_folder
+from .message_box import MessageBox
 from .message_view import render_turn
 from .outbox_view import Submission
 from .reply_view import stream_turn
@@ -72,28 +73,13 @@ def _stream_reply(service: ChatService, conversation_id: str, settings: ChatSett
                 del _replies[session_id]
 
 
-class MessageBox:
-    """The chat input, drawn once per run: by `composer` (in its fragment) or by `read_in_page_run`."""
-
-    def __init__(self) -> None:
-        self.drawn = False
-
-    def draw(self) -> Any:
-        self.drawn = True
-        with st.bottom:  # pinned under the page, from the page's run or from the fragment
-            return st.chat_input(
-                "Message the model",
-                submit_mode="stop",
-                accept_file="multiple",
-                file_type=list(IMAGE_TYPES + AUDIO_TYPES),
-                max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024),
-            )
-
-    def read_in_page_run(self, outbox: Outbox, conversation_id: str | None, image_detail: str) -> None:
-        """Draw the box in this run and queue what it sent."""
-        submitted = self.draw()
-        if submitted is not None:
-            _queue(submitted, outbox, conversation_id, image_detail)
+def read_in_page_run(box: MessageBox, outbox: Outbox, conversation_id: str | None, image_detail: str) -> None:
+    """Draw the box in this run, unless the page has already, and queue what it sent."""
+    if not box.drawn:
+        box.draw()
+    submitted = box.take()
+    if submitted is not None:
+        _queue(submitted, outbox, conversation_id, image_detail)
 
 
 def _queue(submitted: Any, outbox: Outbox, conversation_id: str | None, image_detail: str) -> bool:
@@ -108,7 +94,8 @@ def composer(box: MessageBox, outbox: Outbox, service: ChatService, conversation
     fragment's own run. The page's next full run (asked for when the reply ends, or at once when
     something needs the whole page: another conversation's pending messages, the database away)
     draws the final state."""
-    submitted = box.draw()
+    box.draw()
+    submitted = box.take()
     if submitted is None or not _queue(submitted, outbox, conversation.id, settings.image_detail):
         return  # nothing sent, or nothing to send: the warning says why
     try:

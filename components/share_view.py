@@ -1,5 +1,6 @@
 """Share links in the page: the Share dialog (make a live or snapshot link, list and revoke yours), the
-read-only view a link opens (`?share=<token>`), its 404 page, and the way back to a link after sign-in.
+read-only view a link opens (`?share=<token>`) and its 404 page. The link in the URL, and the way back
+to it after sign-in, are in components/share_link.py.
 
 The view draws the messages with the chat's own message view, without any action row, chat input,
 settings, connection picker or banner: a link shows only what portal/shares.py projects from the
@@ -8,9 +9,6 @@ that says 404, not an HTTP 404.
 """
 
 from __future__ import annotations
-
-import json
-import re
 
 import streamlit as st
 
@@ -24,6 +22,7 @@ from storage.records import ConversationRecord
 from . import auth, notices, services, state
 from .conversation_nav import open_conversation
 from .message_view import render_turn
+from .share_link import requested_token
 
 TAIL_MESSAGES = 40
 MORE_STEP = 50
@@ -32,8 +31,6 @@ MODE_LABELS = {
     LIVE: "Live: the conversation as it is whenever the link is opened",
     SNAPSHOT: "Snapshot: the conversation as it is now; later messages are not shown",
 }
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
-_PENDING = "portal_pending_share"  # sessionStorage key: a link opened before signing in
 
 
 def _shares() -> Shares:
@@ -45,10 +42,6 @@ def share_url(token: str) -> str:
     """The link for `token`, on the URL the user has the app open at (relative when it is unknown)."""
     base = (st.context.url or "").split("?", 1)[0].rstrip("/")
     return f"{base}/?{state.SHARE_QUERY_PARAM}={token}"
-
-
-def requested_token() -> str | None:
-    return st.query_params.get(state.SHARE_QUERY_PARAM)
 
 
 # -- the Share dialog (from a conversation's menu) ------------------------------------------------------
@@ -163,36 +156,3 @@ def _shared_header(shared: SharedConversation, token: str) -> None:
     else:
         said = f"Shared conversation, read-only · snapshot of {shared.shared_at.strftime('%Y-%m-%d %H:%M UTC')}"
     st.caption(said + " · **Continue as a copy** to reply in a conversation of your own.")
-
-
-# -- back to a link after signing in ------------------------------------------------------------------------
-
-
-def remember_for_sign_in(token: str) -> None:
-    """On the sign-in screen of a link: keep the token in this tab (sessionStorage), because Streamlit
-    brings the browser back to the app's home page after sign-in."""
-    if not _TOKEN.fullmatch(token):
-        return
-    st.html(
-        '<span class="portal-sr-only" aria-hidden="true">link kept</span>'
-        f"<script>window.sessionStorage.setItem({json.dumps(_PENDING)}, {json.dumps(token)});</script>",
-        unsafe_allow_javascript=True,
-    )
-
-
-def resume_after_sign_in() -> None:
-    """Once per session when sign-in is on: a link opened before signing in is opened now."""
-    if not auth.auth_enabled() or st.session_state.get(state.SHARE_RESUME_CHECKED):
-        return
-    st.session_state[state.SHARE_RESUME_CHECKED] = True
-    script = f"""<span class="portal-sr-only" aria-hidden="true">link check</span><script>(() => {{
-      const token = window.sessionStorage.getItem({json.dumps(_PENDING)});
-      if (!token) return;
-      window.sessionStorage.removeItem({json.dumps(_PENDING)});
-      const url = new URL(window.location.href);
-      if (url.searchParams.get({json.dumps(state.SHARE_QUERY_PARAM)})) return;
-      url.search = "";
-      url.searchParams.set({json.dumps(state.SHARE_QUERY_PARAM)}, token);
-      window.location.replace(url.toString());
-    }})();</script>"""
-    st.html(script, unsafe_allow_javascript=True)

@@ -111,7 +111,9 @@ def instance_command(python: str, port: int) -> list[str]:
     return [
         python,
         "-m",
-        "serve",  # `streamlit run streamlit_app.py` with the first page's imports warmed up (serve.py); cwd is ROOT
+        "streamlit",
+        "run",
+        "streamlit_app.py",  # cwd is ROOT
         "--server.port",
         str(port),
         "--server.address",

@@ -130,7 +130,7 @@ class StreamlitApp:
         self.port = port or free_port()
         self.starts += 1
         command = [
-            sys.executable, "-m", "serve",  # `streamlit run streamlit_app.py` as `dev.py app` runs it
+            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",  # as `dev.py app` runs it
             "--server.port", str(self.port),
             "--server.headless", "true",
             "--server.address", self.address,
