@@ -9,13 +9,15 @@ what was sent as pending, and stores and answers it when the database is back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from portal.chat_service import ChatService
 from portal.chat_settings import ChatSettings
 from portal.markdown_text import escape_markdown
 from portal.outbox import Outbox
-from portal.turns import group_turns
+from portal.turns import Turn, group_turns
 from storage.database import database_errors
 from storage.errors import DatabaseUnavailable
 from storage.records import ConversationRecord
@@ -33,6 +35,7 @@ from .services import chat_service
 
 TAIL_MESSAGES = 40
 MORE_STEP = 50
+NEWEST_FIRST = 6  # turns drawn before the older ones of the page (more than a screen's worth)
 
 
 def open_service() -> ChatService:
@@ -111,9 +114,10 @@ def show_chat(outbox: Outbox, box: MessageBox) -> None:
     reply_due = outbox.reply_due(conversation.id) or chat_actions.reply_requested(conversation.id)
     target = linked_message(service, conversation.id, TAIL_MESSAGES)
     until = running.user_message_id if running is not None else None
-    show_messages(service, conversation, editable=not reply_due and running is None, target=target, until=until)
+    draw_older = show_messages(service, conversation, editable=not reply_due and running is None, target=target, until=until)
     if in_fragment:
         composer(box, outbox, service, conversation, settings)
+    draw_older()  # before any reply streams: a streaming run sends nothing else until it ends
     if running is not None:
         compare_view.stream_round(service, running, outbox)
     elif reply_due:
@@ -125,11 +129,16 @@ def show_chat(outbox: Outbox, box: MessageBox) -> None:
 
 def show_messages(
     service: ChatService, conversation: ConversationRecord, editable: bool, target: int | None = None, until: int | None = None
-) -> None:
+) -> Callable[[], None]:
     """The shown branch's latest messages as turns, each with its actions (none while a reply is due);
     the turn holding message `target` (opened from a link) is marked and scrolled to. A compare round
     shows as columns: a running one's (its user message `until`) are drawn by the caller, a stored one
-    that has no pick yet after the turns."""
+    that has no pick yet after the turns.
+
+    Only the newest `NEWEST_FIRST` turns are drawn here. The older ones go into a slot above them,
+    drawn by the returned function, which the caller calls once the message box is drawn: the
+    browser draws elements in the order they are sent, and a chat opens scrolled to its end, so the
+    reader sees the conversation's end sooner and the older turns arrive out of view (benchmark 3)."""
     shown_key = f"{state.SHOW_ALL_FROM}_{conversation.id}"
     limit = st.session_state.get(shown_key, TAIL_MESSAGES)
     messages, total = service.recent_messages(conversation.id, limit)
@@ -150,7 +159,20 @@ def show_messages(
             edit_form=lambda message: chat_actions.edit_form(service, cid, message),
             editing=st.session_state.get(state.EDITING),
         )
-    for turn in turns:
-        render_turn(turn, actions, target=target is not None and any(m.id == target for m in turn.messages))
+    older, newest = turns[:-NEWEST_FIRST], turns[-NEWEST_FIRST:]
+    older_slot = st.container() if older else None
+
+    def draw(some: list[Turn]) -> None:
+        for turn in some:
+            render_turn(turn, actions, target=target is not None and any(m.id == target for m in turn.messages))
+
+    draw(newest)
     if compare_round is not None:
         compare_view.stored_round(service, conversation.id, compare_round, editable)
+
+    def draw_older() -> None:
+        if older_slot is not None:
+            with older_slot:
+                draw(older)
+
+    return draw_older

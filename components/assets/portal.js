@@ -104,6 +104,26 @@
     setTimeout(() => keepInView(target, until), 200);
   };
 
+  // A conversation opens at its end, as chats do: the page is scrolled to the bottom while it is drawn
+  // (the chat page sends its newest turns first and the older ones into a slot above them), until the
+  // page settles, the reader scrolls or types, or a message the link opened at takes over.
+  let openedConversation = null;
+  let movedAt = 0;
+  ["wheel", "touchmove", "keydown"].forEach((name) => doc.addEventListener(name, () => { movedAt = Date.now(); }, { passive: true }));
+  const keepAtEnd = (since, until) => {
+    const main = doc.querySelector('[data-testid="stMain"]');
+    if (movedAt > since || Date.now() > until || doc.querySelector(".portal-target")) return;
+    if (main) main.scrollTop = main.scrollHeight;
+    const settled = running() ? Date.now() + 1000 : until;  // a run still drawing: a second after it ends
+    setTimeout(() => keepAtEnd(since, Math.min(Math.max(until, settled), since + 30000)), 100);
+  };
+  const conversationOpened = () => {
+    const opened = new URLSearchParams(window.location.search).get("c");
+    if (opened === openedConversation) return;
+    openedConversation = opened;
+    if (opened && !new URLSearchParams(window.location.search).get("m")) keepAtEnd(Date.now(), Date.now() + 4000);
+  };
+
   let lastFocused = null;
   doc.addEventListener("focusin", (event) => { lastFocused = event.target; });
 
@@ -142,6 +162,7 @@
     const stop = doc.querySelector('[data-testid="stChatInputStopButton"]');
     if (stop && stop.getAttribute("aria-label") !== "Stop the reply") stop.setAttribute("aria-label", "Stop the reply");
     doc.querySelectorAll('[class*="st-key-conv_title_current_"] button:not([aria-current])').forEach((b) => b.setAttribute("aria-current", "page"));
+    conversationOpened();
     if (running()) return;
     // A conversation opened at one message (a link from the embeddings page): bring it into view.
     const target = doc.querySelector(".portal-target:not([data-portal-scrolled])");

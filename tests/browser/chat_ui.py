@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Locator, Page, expect
@@ -20,6 +21,25 @@ USER_AVATAR = '[data-testid="stChatMessageAvatarUser"]'
 CAPTION = '[data-testid="stCaptionContainer"]'
 FINISHED = re.compile(r"tokens.*finish: stop", re.S)
 CONVERSATION_URL = re.compile(r"[?&]c=[^&]+")
+
+
+def seed_conversation(data_dir: Path, title: str, contents: list[str]) -> str:
+    """A conversation written straight into an app's database (its first run has created it): the
+    contents alternate user and assistant, as a conversation does; returns its id."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from storage import repository
+
+    engine = create_engine(f"sqlite:///{data_dir / 'portal.db'}")
+    try:
+        with sessionmaker(engine).begin() as session:
+            conversation = repository.create_conversation(session, title=title)
+            for index, content in enumerate(contents):
+                repository.add_message(session, conversation.id, role="user" if index % 2 == 0 else "assistant", content=content)
+        return conversation.id
+    finally:
+        engine.dispose()
 
 
 def messages(page: Page) -> Locator:

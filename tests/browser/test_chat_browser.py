@@ -25,6 +25,7 @@ from .chat_ui import (
     expect_no_exception,
     messages,
     open_app,
+    seed_conversation,
     send,
     streamed_words,
     user_messages,
@@ -221,6 +222,24 @@ def test_conversation_opens_from_url(app: StreamlitApp, page: Page) -> None:
     expect(page.get_by_text("That conversation does not exist")).to_be_visible()
     expect(messages(page)).to_have_count(0)
     expect(title(page, "New chat")).to_be_visible()
+    expect_no_exception(page)
+
+
+def test_a_long_conversation_opens_at_its_end(app: StreamlitApp, page: Page) -> None:
+    """As chats do: the latest message and the message box in view, the older ones above, in order."""
+    open_app(page, app.url)  # the first run creates the database
+    conversation = seed_conversation(app.data_dir, "A long one", [f"note {index:02d} about budgets and meetings" for index in range(60)])
+
+    open_app(page, f"{app.url}/?c={conversation}")
+    shown = messages(page)
+    expect(shown).to_have_count(40)  # the latest 40 of 60
+    expect(shown.first).to_contain_text("note 20 about budgets")
+    expect(shown.last).to_contain_text("note 59 about budgets")
+    expect(shown.last).to_be_in_viewport()
+    expect(shown.first).not_to_be_in_viewport()
+    expect(page.locator(CHAT_INPUT)).to_be_in_viewport()
+    texts = [re.search(r"note (\d+)", text).group(1) for text in shown.all_inner_texts()]
+    assert texts == [f"{index:02d}" for index in range(20, 60)]  # drawn newest first, shown in order
     expect_no_exception(page)
 
 

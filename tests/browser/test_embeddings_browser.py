@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from components.embedding_inputs import MODEL_LABEL
 from localserver.sentence_model import minilm_available
 from portal.embedding_explorer import LEXICAL_OFFLINE_MODEL
-from tests.browser.chat_ui import EXPANDER, SIDEBAR, expect_no_exception, pick_option, wait_until_idle
+from tests.browser.chat_ui import EXPANDER, SIDEBAR, expect_no_exception, pick_option, seed_conversation, wait_until_idle
 from tests.streamlit_process import StreamlitApp
 
 NOTICE = '[data-testid="stAlertContentInfo"]'
@@ -57,22 +57,8 @@ def test_the_offline_demo_says_local_embed_matches_words_above_the_map(app: Stre
 
 def _seed_long_conversation(app: StreamlitApp) -> str:
     """A 60-message conversation in the app's own database, one early message about a zebra crossing."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import sessionmaker
-
-    from storage import repository
-
-    engine = create_engine(f"sqlite:///{app.data_dir / 'portal.db'}")
-    try:
-        with sessionmaker(engine).begin() as session:
-            conversation = repository.create_conversation(session, title="Town planning notes")
-            for index in range(60):
-                role = "user" if index % 2 == 0 else "assistant"
-                content = "the zebra crossing on elm street needs new paint" if index == 4 else f"note {index} about budgets and meetings"
-                repository.add_message(session, conversation.id, role=role, content=content)
-        return conversation.id
-    finally:
-        engine.dispose()
+    contents = ["the zebra crossing on elm street needs new paint" if index == 4 else f"note {index} about budgets and meetings" for index in range(60)]
+    return seed_conversation(app.data_dir, "Town planning notes", contents)
 
 
 def test_a_point_from_chat_history_opens_its_conversation_at_that_message(app: StreamlitApp, page: Page) -> None:

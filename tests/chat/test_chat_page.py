@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from components import chat_page
 from portal.chat_service import title_from
 from storage import repository
 from storage.records import MessageRecord
@@ -207,6 +208,27 @@ def test_long_conversation_shows_the_latest_40_and_reveals_earlier_ones(portal: 
     assert [text for _, text in shown] == [f"message {i:03d}" for i in range(120)]
     assert not [b for b in app.button if b.label.startswith("Show earlier messages")]
     assert not app.exception
+
+
+def test_a_long_conversation_draws_its_newest_turns_first(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser draws elements in the order they arrive, and a chat opens at its end: the newest
+    turns are sent first, the older ones after them into a slot above, and the page reads in order."""
+    conversation_id = portal.seed("A long one", [f"message {i:03d}" for i in range(120)])
+    drawn: list[str] = []
+    draw_turn = chat_page.render_turn
+
+    def recording(turn, actions, target=False):  # noqa: ANN001, ANN202
+        drawn.append(turn.first.content)
+        draw_turn(turn, actions, target=target)
+
+    monkeypatch.setattr(chat_page, "render_turn", recording)
+    app = open_app(conversation_id)
+
+    newest = [f"message {i:03d}" for i in range(120 - chat_page.NEWEST_FIRST, 120)]
+    older = [f"message {i:03d}" for i in range(80, 120 - chat_page.NEWEST_FIRST)]
+    assert drawn == newest + older
+    assert [text for _, text in transcript(app)] == older + newest
+    assert_no_exception(app)
 
 
 def _marked(app: AppTest) -> list[int]:
