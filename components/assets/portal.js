@@ -106,16 +106,17 @@
 
   // A conversation opens at its end, as chats do: the page is scrolled to the bottom while it is drawn
   // (the chat page sends its newest turns first and the older ones into a slot above them), until the
-  // page settles, the reader scrolls or types, or a message the link opened at takes over.
+  // page settles, the reader scrolls, types or clicks anything (a menu opened at the top stays in
+  // view), or a message the link opened at takes over.
   let openedConversation = null;
   let movedAt = 0;
-  ["wheel", "touchmove", "keydown"].forEach((name) => doc.addEventListener(name, () => { movedAt = Date.now(); }, { passive: true }));
+  ["wheel", "touchmove", "keydown", "pointerdown"].forEach((name) => doc.addEventListener(name, () => { movedAt = Date.now(); }, { passive: true, capture: true }));
   const keepAtEnd = (since, until) => {
     const main = doc.querySelector('[data-testid="stMain"]');
     if (movedAt > since || Date.now() > until || doc.querySelector(".portal-target")) return;
     if (main) main.scrollTop = main.scrollHeight;
     const settled = running() ? Date.now() + 1000 : until;  // a run still drawing: a second after it ends
-    setTimeout(() => keepAtEnd(since, Math.min(Math.max(until, settled), since + 30000)), 100);
+    setTimeout(() => keepAtEnd(since, Math.min(Math.max(until, settled), since + 10000)), 100);
   };
   const conversationOpened = () => {
     const opened = new URLSearchParams(window.location.search).get("c");

@@ -239,7 +239,7 @@ def test_a_long_conversation_opens_at_its_end(app: StreamlitApp, page: Page) -> 
     expect(shown.first).not_to_be_in_viewport()
     expect(page.locator(CHAT_INPUT)).to_be_in_viewport()
     texts = [re.search(r"note (\d+)", text).group(1) for text in shown.all_inner_texts()]
-    assert texts == [f"{index:02d}" for index in range(20, 60)]  # drawn newest first, shown in order
+    assert texts == [f"{index:02d}" for index in range(20, 60)]  # in order, though the newest were drawn first
     expect_no_exception(page)
 
 
