@@ -182,6 +182,10 @@ def test_branches_edit_switch_reload_and_round_trip_through_export(app: Streamli
     for index, text in enumerate(["first question", "second question", "third question", "fourth question"], start=1):
         send(page, text)
         wait_for_finished_reply(page, index)
+        # The run that draws the reply's actions follows the reply: a message sent in that instant was
+        # lost once in a fresh-clone CI run (Streamlit 1.67 merges the two reruns and can drop the chat
+        # input's submission). That race is its own bug; this test is about branches and export.
+        wait_until_idle(page)
     cid = conversation_id(page)
     ids = [row[0] for row in stored(app, "SELECT id FROM messages WHERE conversation_id = ? AND role = 'user' ORDER BY id", cid)]
 
