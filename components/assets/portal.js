@@ -92,25 +92,26 @@
     setTimeout(() => { if (!runSeen && !running()) askForFinalRun(tries - 1); }, 1500);
   };
 
-  // The page goes on drawing (and Streamlit keeps a chat scrolled to its end) after the message first
-  // appears, so it is brought back into view until the page settles, unless the reader scrolls first.
-  let readerMoved = false;
-  ["wheel", "touchmove", "keydown"].forEach((name) => doc.addEventListener(name, () => { readerMoved = true; }, { passive: true }));
-  const keepInView = (target, until) => {
-    const message = target.closest('[data-testid="stChatMessage"]');
-    if (!message || !message.isConnected || readerMoved || Date.now() > until) return;
-    const box = message.getBoundingClientRect();
-    if (box.bottom < 0 || box.top > window.innerHeight) message.scrollIntoView({ block: "center" });
-    setTimeout(() => keepInView(target, until), 200);
-  };
-
-  // A conversation opens at its end, as chats do: the page is scrolled to the bottom while it is drawn
-  // (the chat page sends its newest turns first and the older ones into a slot above them), until the
-  // page settles, the reader scrolls, types or clicks anything (a menu opened at the top stays in
-  // view), or a message the link opened at takes over.
-  let openedConversation = null;
+  // Two scrollers bring part of a conversation into view while the page is still being drawn; each
+  // stops at the reader's first scroll, key or click after it started (movedAt), so a menu opened at
+  // the top stays in view.
   let movedAt = 0;
   ["wheel", "touchmove", "keydown", "pointerdown"].forEach((name) => doc.addEventListener(name, () => { movedAt = Date.now(); }, { passive: true, capture: true }));
+
+  // A conversation opened at one message (a link from the embeddings page): that message, until the
+  // page settles.
+  const keepInView = (target, since, until) => {
+    const message = target.closest('[data-testid="stChatMessage"]');
+    if (!message || !message.isConnected || movedAt > since || Date.now() > until) return;
+    const box = message.getBoundingClientRect();
+    if (box.bottom < 0 || box.top > window.innerHeight) message.scrollIntoView({ block: "center" });
+    setTimeout(() => keepInView(target, since, until), 200);
+  };
+
+  // Any other conversation opens at its end, as chats do (the chat page sends its newest turns first
+  // and the older ones into a slot above them): the bottom, until the page settles (10 s at most), or
+  // until a message the link opened at takes over.
+  let openedConversation = null;
   const keepAtEnd = (since, until) => {
     const main = doc.querySelector('[data-testid="stMain"]');
     if (movedAt > since || Date.now() > until || doc.querySelector(".portal-target")) return;
@@ -119,10 +120,11 @@
     setTimeout(() => keepAtEnd(since, Math.min(Math.max(until, settled), since + 10000)), 100);
   };
   const conversationOpened = () => {
-    const opened = new URLSearchParams(window.location.search).get("c");
+    const query = new URLSearchParams(window.location.search);
+    const opened = query.get("c");
     if (opened === openedConversation) return;
     openedConversation = opened;
-    if (opened && !new URLSearchParams(window.location.search).get("m")) keepAtEnd(Date.now(), Date.now() + 4000);
+    if (opened && !query.get("m")) keepAtEnd(Date.now(), Date.now() + 4000);
   };
 
   let lastFocused = null;
@@ -169,7 +171,7 @@
     const target = doc.querySelector(".portal-target:not([data-portal-scrolled])");
     if (target) {
       target.setAttribute("data-portal-scrolled", "1");
-      keepInView(target, Date.now() + 4000);
+      keepInView(target, Date.now(), Date.now() + 4000);
     }
     if (stopRequested) {
       stopRequested = false;
